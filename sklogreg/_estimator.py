@@ -1,0 +1,291 @@
+"""The scikit-learn estimator: validation, fitted attributes, predictions."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.special import expit, log_expit, log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._multiclass import fit_columns, make_problem
+
+
+class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
+    """L2-penalized logistic regression fitted by batch gradient descent.
+
+    Minimizes the same objective as :class:`sklearn.linear_model.LogisticRegression`
+    and stops on the same certificate as its lbfgs solver, so on the same data
+    and ``C`` it finds the same coefficients. Multiclass problems are solved
+    one-vs-rest (all classes advance together in one matrix product per
+    iteration) or as one softmax problem.
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse regularization strength, > 0; ``np.inf`` for no penalty. The
+        penalty is ``||w||^2 / 2`` against ``C`` times the (weighted) sum of
+        the losses. The intercept is never penalized.
+    fit_intercept : bool, default=True
+        Whether to fit an intercept.
+    solver : {"agd", "gd"}, default="agd"
+        ``"agd"``: accelerated gradient descent (Nesterov momentum with
+        adaptive restart); with ``learning_rate="auto"`` it also centres and
+        scales the coordinates and picks each step by a line search.
+        ``"gd"``: plain batch gradient descent.
+    learning_rate : "auto" or float, default="auto"
+        ``"auto"``: ``"gd"`` steps by ``1 / L``, ``L`` the Lipschitz constant
+        of the gradient (power iteration); ``"agd"`` uses a line search. A
+        positive float is a fixed step for either solver. A fixed step that
+        makes the objective rise is reported by a ``ConvergenceWarning`` and
+        the best iterate is kept.
+    max_iter : int, default=1000
+        Maximum number of iterations (gradient evaluations).
+    tol : float, default=1e-4
+        Stop when the infinity norm of the gradient of the objective, scaled
+        by ``1 / S`` as in scikit-learn, is at most ``tol``: the certificate
+        of scikit-learn's lbfgs.
+    multi_class : {"ovr", "multinomial"}, default="ovr"
+        Strategy for three or more classes. Two classes are always one
+        binary problem.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``, as in
+        scikit-learn.
+    warm_start : bool, default=False
+        Start from the previous solution when the shapes agree.
+    verbose : int, default=0
+        When positive, print the objective every ``verbose`` iterations.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Coefficients; one row for two classes.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts (zeros when ``fit_intercept=False``).
+    n_iter_ : ndarray of shape (1,) or (n_classes,)
+        Iterations run; one entry per class for one-vs-rest.
+    loss_curve_ : ndarray of shape (n_iter_.max() + 1,)
+        Objective before the first and after every iteration (summed over
+        the classes for one-vs-rest).
+    grad_norm_ : ndarray of shape (1,) or (n_classes,)
+        Final infinity norm of the gradient, the quantity compared to ``tol``.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when they are all strings.
+
+    See Also
+    --------
+    sklearn.linear_model.LogisticRegression : The same model, solved by lbfgs
+        and other solvers.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklogreg import ScratchLogisticRegression
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = ScratchLogisticRegression().fit(X, y)
+    >>> clf.predict(X[:3])
+    array([0, 0, 0])
+    >>> bool(clf.grad_norm_.max() <= clf.tol)
+    True
+    """
+
+    _parameter_constraints = {
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "fit_intercept": ["boolean"],
+        "solver": [StrOptions({"agd", "gd"})],
+        "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "multi_class": [StrOptions({"ovr", "multinomial"})],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, C=1.0, *, fit_intercept=True, solver="agd", learning_rate="auto",
+                 max_iter=1000, tol=1e-4, multi_class="ovr", class_weight=None,
+                 warm_start=False, verbose=0):
+        self.C = C
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.multi_class = multi_class
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model by gradient descent.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 stays float32.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        Returns
+        -------
+        self : ScratchLogisticRegression
+            The fitted estimator.
+        """
+        X, y = validate_data(self, X, y, accept_sparse="csr",
+                             dtype=[np.float64, np.float32])
+        check_classification_targets(y)
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        n_classes = len(self.classes_)
+        if n_classes < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but "
+                f"the data contains only one class: {self.classes_[0]!r}.")
+        weights = self._sample_weights(X, y, y_encoded, sample_weight)
+        total = weights.sum()
+        weights /= total
+        alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * total)
+
+        auto = self.learning_rate == "auto"
+        problem = make_problem(
+            X, y_encoded, n_classes, weights, alpha, multi_class=self.multi_class,
+            fit_intercept=self.fit_intercept,
+            precondition=auto and self.solver == "agd")
+        step = None if auto and self.solver == "agd" else (
+            1.0 / problem.lipschitz() if auto else float(self.learning_rate))
+        coef, intercept = self._initial_coef(problem, X)
+        coef, intercept, result = fit_columns(
+            problem, coef, intercept, tol=self.tol, max_iter=self.max_iter, step=step,
+            momentum=self.solver == "agd", verbose=self.verbose)
+
+        self.coef_, self.intercept_ = coef, intercept
+        self._softmax = n_classes > 2 and self.multi_class == "multinomial"
+        self.n_iter_ = result.n_iter
+        self.grad_norm_ = result.certificate
+        self.loss_curve_ = result.loss_curve
+        self._warn_if_unconverged(result)
+        return self
+
+    def _sample_weights(self, X, y, y_encoded, sample_weight):
+        """Sample weights times class weights, validated."""
+        weights = _check_sample_weight(sample_weight, X, dtype=X.dtype,
+                                       ensure_non_negative=True)
+        if self.class_weight is not None:
+            per_class = compute_class_weight(self.class_weight, classes=self.classes_,
+                                             y=y, sample_weight=sample_weight)
+            weights = weights * per_class[y_encoded].astype(X.dtype)
+        if not weights.sum() > 0:
+            raise ValueError("The sample weights (times the class weights) sum to "
+                             "zero: give at least one sample a positive weight.")
+        return weights
+
+    def _initial_coef(self, problem, X):
+        """Zeros, or the previous solution under ``warm_start``."""
+        n_columns = problem.loss.n_columns
+        if self.warm_start and getattr(self, "coef_", None) is not None and \
+                self.coef_.shape == (n_columns, X.shape[1]):
+            return self.coef_.astype(X.dtype), self.intercept_.astype(X.dtype)
+        return (np.zeros((n_columns, X.shape[1]), dtype=X.dtype),
+                np.zeros(n_columns, dtype=X.dtype))
+
+    def _warn_if_unconverged(self, result):
+        if result.diverged:
+            warnings.warn(
+                f"The fixed learning_rate={self.learning_rate} made the objective "
+                "rise above its starting value: gradient descent diverged. The best "
+                "iterate was kept. Use a smaller learning_rate or "
+                "learning_rate='auto'.", ConvergenceWarning, stacklevel=3)
+        elif not result.converged.all():
+            warnings.warn(
+                f"Gradient descent did not converge in max_iter={self.max_iter} "
+                f"iterations: the gradient norm reached {result.certificate.max():.3g} "
+                f"> tol={self.tol}. Increase max_iter, scale the features (e.g. with "
+                "StandardScaler) or use solver='agd' with learning_rate='auto'.",
+                ConvergenceWarning, stacklevel=3)
+
+    def decision_function(self, X):
+        """Linear predictor ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            One column for two classes (the score of ``classes_[1]``).
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False,
+                          dtype=[np.float64, np.float32])
+        scores = X @ self.coef_.T + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        """Most probable class of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        scores = self.decision_function(X)
+        index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
+        return self.classes_[index]
+
+    def predict_log_proba(self, X):
+        """Log of the class probabilities, computed stably.
+
+        One-vs-rest probabilities are the binary ones normalized to sum to
+        one, as :class:`~sklearn.multiclass.OneVsRestClassifier` does.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return np.column_stack([log_expit(-scores), log_expit(scores)])
+        if self._softmax:
+            return log_softmax(scores, axis=1)
+        return log_softmax(log_expit(scores), axis=1)
+
+    def predict_proba(self, X):
+        """Class probabilities; each row sums to one.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return np.column_stack([expit(-scores), expit(scores)])
+        if self._softmax:
+            return softmax(scores, axis=1)
+        return softmax(log_expit(scores), axis=1)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

@@ -1,0 +1,168 @@
+"""The penalized objective of a linear logistic model, in solver coordinates.
+
+The objective is scikit-learn's (see ``DESIGN.md``)::
+
+    f(W, b) = sum_i w_i * loss(x_i W + b) + alpha * ||W||^2 / 2
+
+with ``w_i = s_i / S`` (normalized sample weights) and ``alpha = 1 / (C S)``.
+
+Solvers see a vector ``theta`` of shape ``(n_features [+ 1], n_columns)``
+(intercept in the last row) and never ``W`` or ``b`` themselves: with
+``precondition=True`` the coordinates are changed, not the objective::
+
+    W = D * V          (D: one positive scale per feature)
+    b = c - mu @ W     (mu: weighted feature means; only with an intercept)
+
+Centring decouples the intercept from the weights and the diagonal scaling
+makes unscaled features converge; both are exact reparametrisations, so the
+minimizer in ``(W, b)`` is unchanged. ``X`` is never copied or centred: the
+mean enters as a rank-one correction of each product.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+
+class LinearProblem:
+    """Weighted, L2-penalized loss of a linear model, in solver coordinates.
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+    loss : BinaryLoss or MultinomialLoss
+    weights : ndarray of shape (n_samples,)
+        Sample weights normalized to sum to one.
+    alpha : float
+        Penalty strength ``1 / (C * S)``; zero for no penalty.
+    fit_intercept : bool
+    precondition : bool
+        Centre and scale the coordinates (see module docstring).
+    per_column : bool
+        True when the columns are independent problems (binary, one-vs-rest),
+        False for the coupled softmax problem.
+    """
+
+    def __init__(self, X, loss, weights, alpha, *, fit_intercept, precondition,
+                 per_column):
+        self.X, self.loss, self.weights, self.alpha = X, loss, weights, alpha
+        self.fit_intercept, self.per_column = fit_intercept, per_column
+        n_features = X.shape[1]
+        self.mu = np.zeros(n_features, dtype=X.dtype)
+        self.scale = np.ones(n_features, dtype=X.dtype)
+        if precondition:
+            self._set_preconditioner()
+
+    def _set_preconditioner(self):
+        """Centre on the weighted means; scale by the Jacobi diagonal."""
+        X, w = self.X, self.weights
+        second_moment = _column_dot(X, X, w)
+        if self.fit_intercept:
+            self.mu = X.T @ w
+            second_moment = np.maximum(second_moment - self.mu**2, 0)
+        # Diagonal of the Hessian bound: curvature_bound * E[x^2] + alpha.
+        diag = self.loss.curvature_bound * second_moment + self.alpha
+        positive = diag > np.finfo(X.dtype).eps * max(diag.max(), 1)
+        self.scale = np.where(positive, 1 / np.sqrt(np.where(positive, diag, 1)), 0)
+        self.scale = self.scale.astype(X.dtype)
+
+    def subset(self, columns):
+        """The problem restricted to independent ``columns`` (one-vs-rest)."""
+        new = object.__new__(LinearProblem)
+        new.__dict__.update(self.__dict__)
+        new.loss = self.loss.subset(columns)
+        return new
+
+    # -- coordinates --------------------------------------------------------
+    def to_coef(self, theta):
+        """``(W, b)`` of shapes ``(n_features, K)`` and ``(K,)`` from ``theta``."""
+        W = self.scale[:, None] * theta[: len(self.scale)]
+        if not self.fit_intercept:
+            return W, np.zeros(theta.shape[1], dtype=theta.dtype)
+        return W, theta[-1] - self.mu @ W
+
+    def from_coef(self, W, b):
+        """``theta`` for given ``(W, b)`` (inverse of :meth:`to_coef`)."""
+        safe = np.where(self.scale > 0, self.scale, 1)
+        V = np.where(self.scale[:, None] > 0, W / safe[:, None], 0)
+        if not self.fit_intercept:
+            return V.astype(self.X.dtype)
+        return np.vstack([V, (b + self.mu @ W)[None, :]]).astype(self.X.dtype)
+
+    def linear(self, theta):
+        """Linear predictor ``Z = X W + b``; linear in ``theta`` (no offset)."""
+        W, b = self.to_coef(theta)
+        return _as_dense(self.X @ W) + b
+
+    # -- objective and gradient ---------------------------------------------
+    def group_sum(self, A):
+        """Sum of ``A`` over its rows and, for a coupled problem, columns."""
+        total = A.sum(axis=0)
+        return total if self.per_column else total.sum(keepdims=True)
+
+    def objective(self, loss_rows, theta):
+        """Objective per group from per-row losses at ``theta``."""
+        W, _ = self.to_coef(theta)
+        return self.weights @ loss_rows + 0.5 * self.alpha * self.group_sum(W**2)
+
+    def gradient(self, theta, dloss):
+        """Gradient in solver coordinates and the certificate per group.
+
+        The certificate is the infinity norm of the gradient with respect to
+        the original ``(W, b)``: the quantity scikit-learn's lbfgs compares
+        with ``tol``.
+        """
+        R = self.weights[:, None] * dloss
+        W, _ = self.to_coef(theta)
+        grad_W = _as_dense(self.X.T @ R) + self.alpha * W
+        abs_max = np.abs(grad_W).max(axis=0, initial=0)
+        if self.fit_intercept:
+            grad_b = R.sum(axis=0)
+            abs_max = np.maximum(abs_max, np.abs(grad_b))
+            # d/dV = D (grad_W - mu grad_b^T); d/dc = grad_b.
+            grad_V = self.scale[:, None] * (grad_W - np.outer(self.mu, grad_b))
+            G = np.vstack([grad_V, grad_b[None, :]])
+        else:
+            G = self.scale[:, None] * grad_W
+        certificate = abs_max if self.per_column else abs_max.max(keepdims=True)
+        return G, certificate
+
+    def curvature(self, cache, theta, dZ, direction):
+        """Second derivative of the objective along ``direction``, per group."""
+        dW, _ = self.to_coef(direction)
+        return (self.weights @ self.loss.curvature(cache, dZ)
+                + self.alpha * self.group_sum(dW**2))
+
+    def change(self, theta, Z, cache, step, dZ):
+        """``f(theta + step) - f(theta)`` per group, free of cancellation."""
+        W, _ = self.to_coef(theta)
+        dW, _ = self.to_coef(step)
+        penalty = self.alpha * self.group_sum(W * dW + 0.5 * dW**2)
+        return self.weights @ self.loss.change(Z, cache, dZ) + penalty
+
+    def lipschitz(self, n_power=30):
+        """Power-iteration estimate of the gradient's Lipschitz constant."""
+        rng = np.random.default_rng(0)
+        theta = rng.standard_normal((len(self.scale) + self.fit_intercept, 1))
+        theta = theta.astype(self.X.dtype)
+        norm = 0.0
+        for _ in range(n_power):
+            theta /= np.linalg.norm(theta)
+            Z = self.linear(theta)
+            R = self.weights[:, None] * Z
+            back = _as_dense(self.X.T @ R) * self.scale[:, None]
+            if self.fit_intercept:
+                back = np.vstack([back - np.outer(self.mu * self.scale, R.sum(0)),
+                                  R.sum(axis=0, keepdims=True)])
+            norm, theta = np.linalg.norm(back), back
+        return self.loss.curvature_bound * norm + self.alpha
+
+
+def _as_dense(A):
+    return A.toarray() if sp.issparse(A) else np.asarray(A)
+
+
+def _column_dot(X, Y, w):
+    """``sum_i w_i X_ij Y_ij`` for every column ``j``."""
+    if sp.issparse(X):
+        return np.asarray(X.multiply(Y).T @ w).ravel()
+    return np.einsum("ij,ij,i->j", X, Y, w)
