@@ -153,7 +153,7 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
                 f"the data contains only one class: {self.classes_[0]!r}.")
         weights = self._sample_weights(X, y, y_encoded, sample_weight)
         total = weights.sum()
-        weights /= total
+        weights = weights / total
         alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * total)
 
         auto = self.learning_rate == "auto"

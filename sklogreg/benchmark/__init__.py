@@ -1,0 +1,5 @@
+"""Benchmark of ScratchLogisticRegression against scikit-learn (``python -m sklogreg.benchmark``)."""
+
+from ._measure import compare
+
+__all__ = ["compare"]
