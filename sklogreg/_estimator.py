@@ -22,7 +22,8 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
     and stops on the same certificate as its lbfgs solver, so on the same data
     and ``C`` it finds the same coefficients. Multiclass problems are solved
     one-vs-rest (all classes advance together in one matrix product per
-    iteration) or as one softmax problem.
+    iteration) or as one softmax problem. Every iteration is a batch gradient
+    step: two passes over ``X``, whose objective is recorded in ``loss_curve_``.
 
     Parameters
     ----------
@@ -32,17 +33,17 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
         the losses. The intercept is never penalized.
     fit_intercept : bool, default=True
         Whether to fit an intercept.
-    solver : {"agd", "gd"}, default="agd"
-        ``"agd"``: accelerated gradient descent (Nesterov momentum with
-        adaptive restart); with ``learning_rate="auto"`` it also centres and
-        scales the coordinates and picks each step by a line search.
-        ``"gd"``: plain batch gradient descent.
+    solver : {"cg", "gd"}, default="cg"
+        ``"cg"``: nonlinear conjugate gradient -- gradient descent whose
+        momentum coefficient is chosen at every iteration (Polak-Ribiere+) --
+        in centred and diagonally scaled coordinates, each step by a line
+        search. ``"gd"``: plain batch gradient descent, the textbook algorithm.
     learning_rate : "auto" or float, default="auto"
-        ``"auto"``: ``"gd"`` steps by ``1 / L``, ``L`` the Lipschitz constant
-        of the gradient (power iteration); ``"agd"`` uses a line search. A
-        positive float is a fixed step for either solver. A fixed step that
-        makes the objective rise is reported by a ``ConvergenceWarning`` and
-        the best iterate is kept.
+        Step of ``solver="gd"``: ``"auto"`` is ``1 / L``, ``L`` the Lipschitz
+        constant of the gradient (power iteration); a positive float is a
+        fixed step. A fixed step that makes the objective rise is reported by
+        a ``ConvergenceWarning`` and the last iterate before the rise is kept.
+        ``solver="cg"`` chooses its own steps and accepts only ``"auto"``.
     max_iter : int, default=1000
         Maximum number of iterations (gradient evaluations).
     tol : float, default=1e-4
@@ -54,7 +55,9 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
         binary problem.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight``, as in
-        scikit-learn.
+        scikit-learn. With one-vs-rest, ``"balanced"`` balances each binary
+        problem (the class against the rest), as
+        ``OneVsRestClassifier(LogisticRegression(class_weight="balanced"))``.
     warm_start : bool, default=False
         Start from the previous solution when the shapes agree.
     verbose : int, default=0
@@ -100,7 +103,7 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
     _parameter_constraints = {
         "C": [Interval(Real, 0, None, closed="neither")],
         "fit_intercept": ["boolean"],
-        "solver": [StrOptions({"agd", "gd"})],
+        "solver": [StrOptions({"cg", "gd"})],
         "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -110,9 +113,20 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, C=1.0, *, fit_intercept=True, solver="agd", learning_rate="auto",
-                 max_iter=1000, tol=1e-4, multi_class="ovr", class_weight=None,
-                 warm_start=False, verbose=0):
+    def __init__(
+        self,
+        C=1.0,
+        *,
+        fit_intercept=True,
+        solver="cg",
+        learning_rate="auto",
+        max_iter=1000,
+        tol=1e-4,
+        multi_class="ovr",
+        class_weight=None,
+        warm_start=False,
+        verbose=0,
+    ):
         self.C = C
         self.fit_intercept = fit_intercept
         self.solver = solver
@@ -142,31 +156,56 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
         self : ScratchLogisticRegression
             The fitted estimator.
         """
-        X, y = validate_data(self, X, y, accept_sparse="csr",
-                             dtype=[np.float64, np.float32])
+        X, y = validate_data(
+            self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32]
+        )
         check_classification_targets(y)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         n_classes = len(self.classes_)
         if n_classes < 2:
             raise ValueError(
                 "This solver needs samples of at least 2 classes in the data, but "
-                f"the data contains only one class: {self.classes_[0]!r}.")
+                f"the data contains only one class: {self.classes_[0]!r}."
+            )
         weights = self._sample_weights(X, y, y_encoded, sample_weight)
-        total = weights.sum()
+        total = weights.sum(axis=0)
         weights = weights / total
-        alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * total)
+        alpha = np.zeros_like(total) if np.isinf(self.C) else 1.0 / (self.C * total)
 
-        auto = self.learning_rate == "auto"
+        cg = self.solver == "cg"
+        if cg and self.learning_rate != "auto":
+            raise ValueError(
+                f"learning_rate={self.learning_rate!r} is a fixed step of plain gradient "
+                "descent: use it with solver='gd', or keep learning_rate='auto' with "
+                "solver='cg', which picks its steps by line search."
+            )
         problem = make_problem(
-            X, y_encoded, n_classes, weights, alpha, multi_class=self.multi_class,
+            X,
+            y_encoded,
+            n_classes,
+            weights,
+            alpha,
+            multi_class=self.multi_class,
             fit_intercept=self.fit_intercept,
-            precondition=auto and self.solver == "agd")
-        step = None if auto and self.solver == "agd" else (
-            1.0 / problem.lipschitz() if auto else float(self.learning_rate))
+            precondition=cg,
+        )
+        if cg:
+            step = None
+        elif self.learning_rate == "auto":
+            step = 1.0 / problem.lipschitz()
+        else:
+            step = float(self.learning_rate)
         coef, intercept = self._initial_coef(problem, X)
         coef, intercept, result = fit_columns(
-            problem, coef, intercept, tol=self.tol, max_iter=self.max_iter, step=step,
-            momentum=self.solver == "agd", verbose=self.verbose)
+            problem,
+            coef,
+            intercept,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            step=step,
+            conjugate=cg,
+            verbose=self.verbose,
+        )
 
         self.coef_, self.intercept_ = coef, intercept
         self._softmax = n_classes > 2 and self.multi_class == "multinomial"
@@ -177,41 +216,74 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
         return self
 
     def _sample_weights(self, X, y, y_encoded, sample_weight):
-        """Sample weights times class weights, validated."""
-        weights = _check_sample_weight(sample_weight, X, dtype=X.dtype,
-                                       ensure_non_negative=True)
-        if self.class_weight is not None:
-            per_class = compute_class_weight(self.class_weight, classes=self.classes_,
-                                             y=y, sample_weight=sample_weight)
+        """Sample weights times class weights, validated.
+
+        Shape ``(n_samples,)``, or ``(n_samples, n_classes)`` for one-vs-rest
+        with ``class_weight="balanced"``: each binary problem is balanced on
+        its own, as in ``OneVsRestClassifier(LogisticRegression(class_weight=
+        "balanced"))``.
+        """
+        weights = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        n_classes = len(self.classes_)
+        if self.class_weight == "balanced" and n_classes > 2 and self.multi_class == "ovr":
+            columns = []
+            for k in range(n_classes):
+                positive = y_encoded == k
+                per_class = compute_class_weight(
+                    "balanced",
+                    classes=np.array([False, True]),
+                    y=positive,
+                    sample_weight=sample_weight,
+                )
+                columns.append(weights * per_class[positive.astype(int)].astype(X.dtype))
+            weights = np.column_stack(columns)
+        elif self.class_weight is not None:
+            per_class = compute_class_weight(
+                self.class_weight, classes=self.classes_, y=y, sample_weight=sample_weight
+            )
             weights = weights * per_class[y_encoded].astype(X.dtype)
-        if not weights.sum() > 0:
-            raise ValueError("The sample weights (times the class weights) sum to "
-                             "zero: give at least one sample a positive weight.")
+        if not np.all(weights.sum(axis=0) > 0):
+            raise ValueError(
+                "The sample weights (times the class weights) sum to zero: give at "
+                "least one sample a positive weight."
+            )
         return weights
 
     def _initial_coef(self, problem, X):
         """Zeros, or the previous solution under ``warm_start``."""
         n_columns = problem.loss.n_columns
-        if self.warm_start and getattr(self, "coef_", None) is not None and \
-                self.coef_.shape == (n_columns, X.shape[1]):
+        if (
+            self.warm_start
+            and getattr(self, "coef_", None) is not None
+            and self.coef_.shape == (n_columns, X.shape[1])
+        ):
             return self.coef_.astype(X.dtype), self.intercept_.astype(X.dtype)
-        return (np.zeros((n_columns, X.shape[1]), dtype=X.dtype),
-                np.zeros(n_columns, dtype=X.dtype))
+        return (
+            np.zeros((n_columns, X.shape[1]), dtype=X.dtype),
+            np.zeros(n_columns, dtype=X.dtype),
+        )
 
     def _warn_if_unconverged(self, result):
         if result.diverged:
             warnings.warn(
                 f"The fixed learning_rate={self.learning_rate} made the objective "
                 "rise above its starting value: gradient descent diverged. The best "
-                "iterate was kept. Use a smaller learning_rate or "
-                "learning_rate='auto'.", ConvergenceWarning, stacklevel=3)
+                "iterate before the rise was kept. Use a smaller learning_rate, "
+                "learning_rate='auto', or solver='cg'.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         elif not result.converged.all():
             warnings.warn(
                 f"Gradient descent did not converge in max_iter={self.max_iter} "
                 f"iterations: the gradient norm reached {result.certificate.max():.3g} "
                 f"> tol={self.tol}. Increase max_iter, scale the features (e.g. with "
-                "StandardScaler) or use solver='agd' with learning_rate='auto'.",
-                ConvergenceWarning, stacklevel=3)
+                "StandardScaler) or use solver='cg'.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
 
     def decision_function(self, X):
         """Linear predictor ``X @ coef_.T + intercept_``.
@@ -226,8 +298,9 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
             One column for two classes (the score of ``classes_[1]``).
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False,
-                          dtype=[np.float64, np.float32])
+        X = validate_data(
+            self, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32]
+        )
         scores = X @ self.coef_.T + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 

@@ -14,8 +14,9 @@ from ._problem import LinearProblem
 from ._solver import solve
 
 
-def make_problem(X, y_encoded, n_classes, weights, alpha, *, multi_class,
-                 fit_intercept, precondition):
+def make_problem(
+    X, y_encoded, n_classes, weights, alpha, *, multi_class, fit_intercept, precondition
+):
     """Build the :class:`LinearProblem` for encoded labels ``y_encoded``.
 
     Parameters
@@ -43,8 +44,15 @@ def make_problem(X, y_encoded, n_classes, weights, alpha, *, multi_class,
     Y = Y.astype(X.dtype)
     softmax = n_classes > 2 and multi_class == "multinomial"
     loss = MultinomialLoss(Y) if softmax else BinaryLoss(Y)
-    return LinearProblem(X, loss, weights, alpha, fit_intercept=fit_intercept,
-                         precondition=precondition, per_column=not softmax)
+    return LinearProblem(
+        X,
+        loss,
+        weights,
+        alpha,
+        fit_intercept=fit_intercept,
+        precondition=precondition,
+        per_column=not softmax,
+    )
 
 
 def fit_columns(problem, coef_init, intercept_init, **solver_options):

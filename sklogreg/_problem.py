@@ -5,6 +5,9 @@ The objective is scikit-learn's (see ``DESIGN.md``)::
     f(W, b) = sum_i w_i * loss(x_i W + b) + alpha * ||W||^2 / 2
 
 with ``w_i = s_i / S`` (normalized sample weights) and ``alpha = 1 / (C S)``.
+One-vs-rest with balanced class weights has weights of its own per column
+(each binary problem is balanced on its own), hence ``w`` of shape
+``(n_samples, n_columns)`` and one ``alpha`` per column.
 
 Solvers see a vector ``theta`` of shape ``(n_features [+ 1], n_columns)``
 (intercept in the last row) and never ``W`` or ``b`` themselves: with
@@ -30,9 +33,9 @@ class LinearProblem:
     ----------
     X : ndarray or CSR matrix of shape (n_samples, n_features)
     loss : BinaryLoss or MultinomialLoss
-    weights : ndarray of shape (n_samples,)
-        Sample weights normalized to sum to one.
-    alpha : float
+    weights : ndarray of shape (n_samples,) or (n_samples, n_columns)
+        Sample weights, normalized to sum to one (per column).
+    alpha : float or ndarray of shape (n_columns,)
         Penalty strength ``1 / (C * S)``; zero for no penalty.
     fit_intercept : bool
     precondition : bool
@@ -42,9 +45,10 @@ class LinearProblem:
         False for the coupled softmax problem.
     """
 
-    def __init__(self, X, loss, weights, alpha, *, fit_intercept, precondition,
-                 per_column):
-        self.X, self.loss, self.weights, self.alpha = X, loss, weights, alpha
+    def __init__(self, X, loss, weights, alpha, *, fit_intercept, precondition, per_column):
+        self.X, self.loss = X, loss
+        self.weights = weights.reshape(len(weights), -1)
+        self.alpha = np.asarray(alpha, dtype=X.dtype).reshape(-1)
         self.fit_intercept, self.per_column = fit_intercept, per_column
         n_features = X.shape[1]
         self.mu = np.zeros(n_features, dtype=X.dtype)
@@ -54,13 +58,14 @@ class LinearProblem:
 
     def _set_preconditioner(self):
         """Centre on the weighted means; scale by the Jacobi diagonal."""
-        X, w = self.X, self.weights
+        # Any centre and scale are exact; averaged weights make a good one.
+        X, w = self.X, self.weights.mean(axis=1)
         second_moment = _column_dot(X, X, w)
         if self.fit_intercept:
             self.mu = X.T @ w
             second_moment = np.maximum(second_moment - self.mu**2, 0)
         # Diagonal of the Hessian bound: curvature_bound * E[x^2] + alpha.
-        diag = self.loss.curvature_bound * second_moment + self.alpha
+        diag = self.loss.curvature_bound * second_moment + self.alpha.mean()
         positive = diag > np.finfo(X.dtype).eps * max(diag.max(), 1)
         self.scale = np.where(positive, 1 / np.sqrt(np.where(positive, diag, 1)), 0)
         self.scale = self.scale.astype(X.dtype)
@@ -70,6 +75,10 @@ class LinearProblem:
         new = object.__new__(LinearProblem)
         new.__dict__.update(self.__dict__)
         new.loss = self.loss.subset(columns)
+        if self.weights.shape[1] > 1:
+            new.weights = self.weights[:, columns]
+        if len(self.alpha) > 1:
+            new.alpha = self.alpha[columns]
         return new
 
     # -- coordinates --------------------------------------------------------
@@ -99,10 +108,16 @@ class LinearProblem:
         total = A.sum(axis=0)
         return total if self.per_column else total.sum(keepdims=True)
 
+    def weighted_sum(self, rows):
+        """``sum_i w_i rows_i`` per column of ``rows`` (one weight column or one each)."""
+        if self.weights.shape[1] == 1:
+            return self.weights[:, 0] @ rows
+        return np.einsum("ik,ik->k", self.weights, rows)
+
     def objective(self, loss_rows, theta):
         """Objective per group from per-row losses at ``theta``."""
         W, _ = self.to_coef(theta)
-        return self.weights @ loss_rows + 0.5 * self.alpha * self.group_sum(W**2)
+        return self.weighted_sum(loss_rows) + 0.5 * self.alpha * self.group_sum(W**2)
 
     def gradient(self, theta, dloss):
         """Gradient in solver coordinates and the certificate per group.
@@ -111,7 +126,7 @@ class LinearProblem:
         the original ``(W, b)``: the quantity scikit-learn's lbfgs compares
         with ``tol``.
         """
-        R = self.weights[:, None] * dloss
+        R = self.weights * dloss
         W, _ = self.to_coef(theta)
         grad_W = _as_dense(self.X.T @ R) + self.alpha * W
         abs_max = np.abs(grad_W).max(axis=0, initial=0)
@@ -129,15 +144,16 @@ class LinearProblem:
     def curvature(self, cache, theta, dZ, direction):
         """Second derivative of the objective along ``direction``, per group."""
         dW, _ = self.to_coef(direction)
-        return (self.weights @ self.loss.curvature(cache, dZ)
-                + self.alpha * self.group_sum(dW**2))
+        return self.weighted_sum(
+            self.loss.curvature(cache, dZ)
+        ) + self.alpha * self.group_sum(dW**2)
 
     def change(self, theta, Z, cache, step, dZ):
         """``f(theta + step) - f(theta)`` per group, free of cancellation."""
         W, _ = self.to_coef(theta)
         dW, _ = self.to_coef(step)
         penalty = self.alpha * self.group_sum(W * dW + 0.5 * dW**2)
-        return self.weights @ self.loss.change(Z, cache, dZ) + penalty
+        return self.weighted_sum(self.loss.change(Z, cache, dZ)) + penalty
 
     def lipschitz(self, n_power=30):
         """Power-iteration estimate of the gradient's Lipschitz constant."""
@@ -148,13 +164,17 @@ class LinearProblem:
         for _ in range(n_power):
             theta /= np.linalg.norm(theta)
             Z = self.linear(theta)
-            R = self.weights[:, None] * Z
+            R = self.weights.max(axis=1, keepdims=True) * Z  # bounds every column
             back = _as_dense(self.X.T @ R) * self.scale[:, None]
             if self.fit_intercept:
-                back = np.vstack([back - np.outer(self.mu * self.scale, R.sum(0)),
-                                  R.sum(axis=0, keepdims=True)])
+                back = np.vstack(
+                    [
+                        back - np.outer(self.mu * self.scale, R.sum(0)),
+                        R.sum(axis=0, keepdims=True),
+                    ]
+                )
             norm, theta = np.linalg.norm(back), back
-        return self.loss.curvature_bound * norm + self.alpha
+        return self.loss.curvature_bound * norm + self.alpha.max()
 
 
 def _as_dense(A):

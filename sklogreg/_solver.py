@@ -1,19 +1,20 @@
 """Batch gradient methods on a :class:`~sklogreg._problem.LinearProblem`.
 
-One loop serves both solvers:
+One descent loop serves both solvers; only the direction and the step differ:
 
-* ``momentum=False`` with a fixed ``step``: plain gradient descent, the
-  textbook algorithm.
-* ``momentum=True`` with ``step=None``: Nesterov-accelerated gradient descent
-  with gradient-based adaptive restart; the step at each iteration is the
-  one-dimensional Newton step along the gradient, halved until the objective
-  decreases sufficiently (Armijo). The decrease is computed without
-  cancellation, so the test stays exact down to ``tol=1e-10``.
+* ``"gd"``: plain gradient descent, direction ``-g``, a fixed step.
+* ``"cg"``: nonlinear conjugate gradient (Polak-Ribiere+), direction
+  ``-g + beta * d_previous`` -- gradient descent with a momentum coefficient
+  chosen at each iteration -- in the problem's centred and scaled
+  coordinates. The step is the one-dimensional Newton step along the
+  direction, halved until the objective decreases sufficiently (Armijo). The
+  decrease is computed without cancellation, so the test stays exact down to
+  ``tol=1e-10``.
 
 An iteration costs two passes over ``X``: ``X^T R`` for the gradient and
-``X G`` for the change of the linear predictor ``Z``, which is linear in the
-coordinates and so tracked through every update: neither the momentum
-extrapolation nor the line search needs another pass.
+``X d`` for the change of the linear predictor ``Z``, which is linear in the
+coordinates and so tracked through every update: the line search needs no
+further pass.
 
 Groups share a step and a stopping test: one per column for independent
 binary problems (one-vs-rest), one for the softmax problem. A converged
@@ -39,7 +40,7 @@ class SolverResult:
         A fixed step made the objective rise above its starting value.
     """
 
-    def __init__(self, n_groups, theta, per_column):
+    def __init__(self, theta, n_groups, per_column):
         self.per_column = per_column
         self.theta = theta.copy()
         self.n_iter = np.zeros(n_groups, dtype=int)
@@ -58,7 +59,7 @@ class SolverResult:
         self.objective[groups] = objective
 
 
-def solve(problem, theta, *, tol, max_iter, step=None, momentum=True, verbose=0):
+def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0):
     """Minimize ``problem`` from ``theta``.
 
     Parameters
@@ -71,8 +72,8 @@ def solve(problem, theta, *, tol, max_iter, step=None, momentum=True, verbose=0)
     max_iter : int
     step : float or None
         Fixed step, or None for the line search.
-    momentum : bool
-        Nesterov momentum with adaptive restart.
+    conjugate : bool
+        Polak-Ribiere+ conjugate directions instead of ``-g``.
     verbose : int
         Print progress every ``verbose`` iterations when positive.
 
@@ -81,79 +82,89 @@ def solve(problem, theta, *, tol, max_iter, step=None, momentum=True, verbose=0)
     SolverResult
     """
     n_groups = theta.shape[1] if problem.per_column else 1
-    result = SolverResult(n_groups, theta, problem.per_column)
+    result = SolverResult(theta, n_groups, problem.per_column)
     active = np.arange(n_groups)  # groups still iterating
-    x = y = theta.copy()
-    zx = zy = problem.linear(x)
-    counters = np.ones(n_groups)
+    x = theta.copy()
+    z = problem.linear(x)
     stalled = np.zeros(n_groups, dtype=bool)  # no decrease at any step size
-    best = None  # lowest objective seen, kept in case a fixed step diverges
+    G_prev = D_prev = None
+    x_prev = cert_prev = f_prev = None  # the last iterate, kept if a fixed step diverges
 
     for it in range(max_iter + 1):
-        loss_rows, dloss, cache = problem.loss.evaluate(zy)
-        fy = problem.objective(loss_rows, y)
-        G, cert = problem.gradient(y, dloss)
+        loss_rows, dloss, cache = problem.loss.evaluate(z)
+        f = problem.objective(loss_rows, x)
+        G, cert = problem.gradient(x, dloss)
         if it == 0:
-            f_start = fy
-            result.objective[:] = fy
-            result.loss_curve.append(result.objective.sum())
-        if step is not None:
-            if best is None or fy.sum() < best[2].sum():
-                best = (y, cert, fy, it)
-            if np.any(~np.isfinite(fy) | (fy > f_start + 1e-6 * np.maximum(1, abs(f_start)))):
-                result.diverged = True
-                y_best, cert_best, f_best, it_best = best
-                result.store(active, y_best, it_best, cert_best, f_best, tol)
-                break
+            f_start = f
+            result.objective[:] = f
+            result.loss_curve.append(f.sum())
+        elif step is not None and not np.all(f <= f_start + 1e-6 * np.maximum(1, f_start)):
+            # A fixed step made the objective rise (or overflow): keep the previous x.
+            result.diverged = True
+            result.store(active, x_prev, it - 1, cert_prev, f_prev, tol)
+            result.loss_curve.pop()
+            break
         done = (cert <= tol) | stalled | (it == max_iter)
         if done.any():
-            result.store(active[done], y[:, done] if problem.per_column else y, it,
-                         cert[done], fy[done], tol)
+            result.store(
+                active[done],
+                x[:, done] if problem.per_column else x,
+                it,
+                cert[done],
+                f[done],
+                tol,
+            )
             if done.all():
                 break
             # Only independent groups reach here: drop the converged columns.
             keep = np.flatnonzero(~done)
-            active, problem, best = active[keep], problem.subset(keep), None
-            x, zx, y, zy, G, cache = (a[:, keep] for a in (x, zx, y, zy, G, cache))
-            counters, stalled = counters[keep], stalled[keep]
-            fy, cert, f_start = fy[keep], cert[keep], f_start[keep]
+            active, problem = active[keep], problem.subset(keep)
+            x, z, G, cache = x[:, keep], z[:, keep], G[:, keep], cache[:, keep]
+            f, cert, f_start, stalled = f[keep], cert[keep], f_start[keep], stalled[keep]
+            if G_prev is not None:
+                G_prev, D_prev = G_prev[:, keep], D_prev[:, keep]
 
-        dZ = problem.linear(G)
-        g2 = problem.group_sum(G**2)
+        if conjugate and G_prev is not None:
+            D = _conjugate(problem, G, G_prev, D_prev)
+        else:
+            D = -G
+        dZ = problem.linear(D)
+        slope = problem.group_sum(G * D)
         if step is None:
-            t, delta = _line_search(problem, y, zy, cache, G, dZ, g2)
+            t, delta = _line_search(problem, x, z, cache, D, dZ, slope)
             stalled = t == 0
         else:
-            t = np.full_like(g2, step)
-            delta = problem.change(y, zy, cache, -t * G, -t * dZ)
-        x_new, z_new = y - t * G, zy - t * dZ
-        if momentum:
-            # Restart where the step and the last move disagree (O'Donoghue & Candes).
-            restart = problem.group_sum(G * (x_new - x)) > 0
-            counters = np.where(restart, 1.0, counters)
-            following = 0.5 * (1 + np.sqrt(1 + 4 * counters**2))
-            beta = 0.0 if it + 1 == max_iter else (counters - 1) / following
-            counters = following
-            y, zy = x_new + beta * (x_new - x), z_new + beta * (z_new - zx)
-        else:
-            y, zy = x_new, z_new
-        x, zx = x_new, z_new
-        result.objective[active] = fy + delta
+            t = np.full_like(slope, step)
+            delta = problem.change(x, z, cache, t * D, t * dZ)
+        x_prev, cert_prev, f_prev = x, cert, f
+        x, z = x + t * D, z + t * dZ
+        G_prev, D_prev = G, D
+        result.objective[active] = f + delta
         result.loss_curve.append(result.objective.sum())
         if verbose > 0 and (it + 1) % int(verbose) == 0:
-            print(f"iteration {it + 1}: objective {result.loss_curve[-1]:.12g}, "
-                  f"gradient max {cert.max():.3e}")
+            print(
+                f"iteration {it + 1}: objective {result.loss_curve[-1]:.12g}, "
+                f"gradient max {cert.max():.3e}"
+            )
     result.loss_curve = np.asarray(result.loss_curve)
     return result
 
 
-def _line_search(problem, y, zy, cache, G, dZ, g2):
-    """Step along ``-G``: 1-D Newton step, halved until Armijo holds."""
-    q = problem.curvature(cache, y, dZ, G)
-    t = np.where(q > 0, g2 / np.where(q > 0, q, 1), 1.0)
+def _conjugate(problem, G, G_prev, D_prev):
+    """Polak-Ribiere+ direction; ``-G`` where it would not descend."""
+    previous = problem.group_sum(G_prev**2)
+    beta = problem.group_sum(G * (G - G_prev)) / np.where(previous > 0, previous, 1)
+    D = -G + np.maximum(beta, 0) * D_prev
+    return np.where(problem.group_sum(G * D) < 0, D, -G)
+
+
+def _line_search(problem, x, z, cache, D, dZ, slope):
+    """Step along ``D``: 1-D Newton step, halved until Armijo holds."""
+    q = problem.curvature(cache, x, dZ, D)
+    t = np.where(q > 0, -slope / np.where(q > 0, q, 1), 1.0)
     for _ in range(_MAX_HALVINGS):
-        delta = problem.change(y, zy, cache, -t * G, -t * dZ)
-        bad = ~(delta <= -_ARMIJO * t * g2)
+        delta = problem.change(x, z, cache, t * D, t * dZ)
+        bad = ~(delta <= _ARMIJO * t * slope)
         if not bad.any():
             return t, delta
         t = np.where(bad, 0.5 * t, t)

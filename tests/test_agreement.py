@@ -26,16 +26,26 @@ def test_coefficients_match_sklearn(dataset, C, fit_intercept, weighting, multi_
         pytest.skip("two classes: one binary problem whatever multi_class says")
     sample_weight, class_weight = _weights(weighting, y)
     ref_coef, ref_intercept, ref = reference_fit(
-        X, y, multi_class=multi_class, sample_weight=sample_weight, C=C,
-        fit_intercept=fit_intercept, class_weight=class_weight)
+        X,
+        y,
+        multi_class=multi_class,
+        sample_weight=sample_weight,
+        C=C,
+        fit_intercept=fit_intercept,
+        class_weight=class_weight,
+    )
     # A certificate ||g|| <= tol bounds the coefficient error only by about
     # tol / (smallest Hessian eigenvalue) ~ tol * C * n: 2e-5 on raw digits at
     # C=100, where newton-cholesky overshoots its own tol by orders of magnitude.
     # There our side needs a tighter certificate to be compared at 1e-6.
     tol = 1e-12 if (name, C) == ("digits", 100.0) else 1e-10
     ours = ScratchLogisticRegression(
-        C=C, fit_intercept=fit_intercept, class_weight=class_weight,
-        multi_class=multi_class, tol=tol, max_iter=100_000,
+        C=C,
+        fit_intercept=fit_intercept,
+        class_weight=class_weight,
+        multi_class=multi_class,
+        tol=tol,
+        max_iter=100_000,
     ).fit(X, y, sample_weight=sample_weight)
 
     assert ours.coef_.shape == ref_coef.shape
@@ -46,15 +56,17 @@ def test_coefficients_match_sklearn(dataset, C, fit_intercept, weighting, multi_
         ref_centred = ref_intercept - ref_intercept.mean()
         if fit_intercept:
             assert relative_error(centred, ref_centred) < 1e-6
-        np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X),
-                                   rtol=0, atol=1e-6)
+        np.testing.assert_allclose(
+            ours.predict_proba(X), ref.predict_proba(X), rtol=0, atol=1e-6
+        )
     elif fit_intercept:
         assert relative_error(ours.intercept_, ref_intercept) < 1e-6
     else:
         assert np.all(ours.intercept_ == 0)
     if multi_class == "ovr":
-        np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X),
-                                   rtol=0, atol=1e-6)
+        np.testing.assert_allclose(
+            ours.predict_proba(X), ref.predict_proba(X), rtol=0, atol=1e-6
+        )
 
 
 @pytest.mark.parametrize("multi_class", ["ovr", "multinomial"])

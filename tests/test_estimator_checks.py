@@ -5,10 +5,12 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklogreg import ScratchLogisticRegression
 
 
-@parametrize_with_checks([
-    ScratchLogisticRegression(),
-    ScratchLogisticRegression(multi_class="multinomial"),
-    ScratchLogisticRegression(solver="gd"),
-])
+@parametrize_with_checks(
+    [
+        ScratchLogisticRegression(),
+        ScratchLogisticRegression(multi_class="multinomial"),
+        ScratchLogisticRegression(solver="gd"),
+    ]
+)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

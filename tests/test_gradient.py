@@ -12,9 +12,16 @@ def _problem(n_classes, multi_class, fit_intercept, precondition, seed=0):
     X = rng.normal(size=(40, 5)) * [1, 10, 0.1, 3, 1] + [0, 5, -2, 0, 1]
     y = rng.integers(n_classes, size=40)
     s = rng.uniform(0.1, 2.0, size=40)
-    problem = make_problem(X, y, n_classes, s / s.sum(), 0.3 / s.sum(),
-                           multi_class=multi_class, fit_intercept=fit_intercept,
-                           precondition=precondition)
+    problem = make_problem(
+        X,
+        y,
+        n_classes,
+        s / s.sum(),
+        0.3 / s.sum(),
+        multi_class=multi_class,
+        fit_intercept=fit_intercept,
+        precondition=precondition,
+    )
     shape = (5 + fit_intercept, problem.loss.n_columns)
     return problem, shape, rng.normal(size=shape)
 
@@ -35,26 +42,30 @@ def _objective_and_gradient(problem, shape):
 
 @pytest.mark.parametrize("precondition", [False, True])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-@pytest.mark.parametrize("n_classes, multi_class",
-                         [(2, "ovr"), (4, "ovr"), (4, "multinomial")])
-def test_gradient_matches_finite_differences(n_classes, multi_class, fit_intercept,
-                                             precondition):
+@pytest.mark.parametrize(
+    "n_classes, multi_class", [(2, "ovr"), (4, "ovr"), (4, "multinomial")]
+)
+def test_gradient_matches_finite_differences(
+    n_classes, multi_class, fit_intercept, precondition
+):
     problem, shape, theta = _problem(n_classes, multi_class, fit_intercept, precondition)
     f, g = _objective_and_gradient(problem, shape)
     error = check_grad(f, g, theta.ravel(), epsilon=1e-7)
     assert error < 1e-5 * max(1.0, np.linalg.norm(g(theta.ravel())))
 
 
-@pytest.mark.parametrize("n_classes, multi_class",
-                         [(2, "ovr"), (4, "ovr"), (4, "multinomial")])
+@pytest.mark.parametrize(
+    "n_classes, multi_class", [(2, "ovr"), (4, "ovr"), (4, "multinomial")]
+)
 def test_certificate_is_gradient_in_original_coordinates(n_classes, multi_class):
     """The stopping quantity is the gradient wrt (W, b), whatever the coordinates."""
     plain, shape, theta = _problem(n_classes, multi_class, True, precondition=False)
     scaled, _, _ = _problem(n_classes, multi_class, True, precondition=True)
     W, b = plain.to_coef(theta)
     theta_scaled = scaled.from_coef(W, b)
-    np.testing.assert_allclose(scaled.linear(theta_scaled), plain.linear(theta),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        scaled.linear(theta_scaled), plain.linear(theta), rtol=1e-12, atol=1e-12
+    )
     f, g = _objective_and_gradient(plain, shape)
     _, dloss, _ = scaled.loss.evaluate(scaled.linear(theta_scaled))
     _, certificate = scaled.gradient(theta_scaled, dloss)
@@ -63,8 +74,9 @@ def test_certificate_is_gradient_in_original_coordinates(n_classes, multi_class)
     np.testing.assert_allclose(certificate, expected, rtol=1e-10)
 
 
-@pytest.mark.parametrize("n_classes, multi_class",
-                         [(2, "ovr"), (4, "ovr"), (4, "multinomial")])
+@pytest.mark.parametrize(
+    "n_classes, multi_class", [(2, "ovr"), (4, "ovr"), (4, "multinomial")]
+)
 def test_change_is_exact_difference(n_classes, multi_class):
     """The cancellation-free loss change equals the plain difference."""
     problem, shape, theta = _problem(n_classes, multi_class, True, True)
@@ -75,5 +87,6 @@ def test_change_is_exact_difference(n_classes, multi_class):
         _, _, cache = problem.loss.evaluate(Z)
         delta = problem.change(theta, Z, cache, scale * step, problem.linear(scale * step))
         expected = f((theta + scale * step).ravel()) - f(theta.ravel())
-        np.testing.assert_allclose(delta.sum(), expected, rtol=1e-8,
-                                   atol=1e-12 * abs(f(theta.ravel())))
+        np.testing.assert_allclose(
+            delta.sum(), expected, rtol=1e-8, atol=1e-12 * abs(f(theta.ravel()))
+        )

@@ -1,4 +1,4 @@
-"""Benchmark of ScratchLogisticRegression against scikit-learn (``python -m sklogreg.benchmark``)."""
+"""Benchmark against scikit-learn: ``python -m sklogreg.benchmark``."""
 
 from ._measure import compare
 

@@ -11,19 +11,27 @@ from ._measure import compare
 MIN_SAME_PREDICTIONS = 0.995
 
 COLUMNS = [  # (header, key, format)
-    ("data", "data", "{:<14}"), ("strategy", "strategy", "{:<11}"),
-    ("n", "n", "{:>5}"), ("p", "p", "{:>3}"), ("K", "K", "{:>2}"),
-    ("max|dcoef|", "max_coef_diff", "{:>10.2e}"), ("rel", "rel_coef_diff", "{:>8.1e}"),
+    ("data", "data", "{:<14}"),
+    ("strategy", "strategy", "{:<11}"),
+    ("n", "n", "{:>5}"),
+    ("p", "p", "{:>3}"),
+    ("K", "K", "{:>2}"),
+    ("max|dcoef|", "max_coef_diff", "{:>10.2e}"),
+    ("rel", "rel_coef_diff", "{:>8.1e}"),
     ("same", "same_predictions", "{:>6.1%}"),
-    ("logloss", "log_loss_ours", "{:>8.5f}"), ("sk logloss", "log_loss_sklearn", "{:>10.5f}"),
-    ("ours s", "time_ours", "{:>8.4f}"), ("sk s", "time_sklearn", "{:>8.4f}"),
+    ("logloss", "log_loss_ours", "{:>8.5f}"),
+    ("sk logloss", "log_loss_sklearn", "{:>10.5f}"),
+    ("ours s", "time_ours", "{:>8.4f}"),
+    ("sk s", "time_sklearn", "{:>8.4f}"),
     ("ratio", "time_ratio", "{:>6.2f}"),
 ]
 
 
 def row_passes(row):
     """True when the row meets the agreement the benchmark promises."""
-    return row["same_predictions"] >= MIN_SAME_PREDICTIONS and row["grad_norm"] <= row["tol"]
+    return (
+        row["same_predictions"] >= MIN_SAME_PREDICTIONS and row["grad_norm"] <= row["tol"]
+    )
 
 
 def _format(row):
@@ -31,10 +39,14 @@ def _format(row):
 
 
 def _header():
-    widths = [len(fmt.format(0) if "e" in fmt or "f" in fmt or "%" in fmt else fmt.format(""))
-              for _, _, fmt in COLUMNS]
-    return " ".join(h.rjust(w) if i > 1 else h.ljust(w)
-                    for i, ((h, _, _), w) in enumerate(zip(COLUMNS, widths)))
+    widths = [
+        len(fmt.format(0) if "e" in fmt or "f" in fmt or "%" in fmt else fmt.format(""))
+        for _, _, fmt in COLUMNS
+    ]
+    return " ".join(
+        h.rjust(w) if i > 1 else h.ljust(w)
+        for i, ((h, _, _), w) in enumerate(zip(COLUMNS, widths, strict=True))
+    )
 
 
 def main(argv=None):
@@ -42,19 +54,31 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m sklogreg.benchmark",
         description="Fit ScratchLogisticRegression and scikit-learn's LogisticRegression "
-                    "on built-in data; compare coefficients, predictions and fit times.")
-    parser.add_argument("--datasets", nargs="+", choices=sorted(BUILTIN),
-                        default=list(BUILTIN), help="data sets to run (default: all)")
+        "on built-in data; compare coefficients, predictions and fit times.",
+    )
+    parser.add_argument(
+        "--datasets",
+        nargs="+",
+        choices=sorted(BUILTIN),
+        default=list(BUILTIN),
+        help="data sets to run (default: all)",
+    )
     parser.add_argument("--C", type=float, default=1.0, help="inverse penalty (default 1)")
-    parser.add_argument("--repeats", type=int, default=5,
-                        help="fits per side; times are medians (default 5)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=5,
+        help="fits per side; times are medians (default 5)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON rows only")
     args = parser.parse_args(argv)
 
     rows = []
     if not args.json:
-        print("ScratchLogisticRegression vs sklearn LogisticRegression (both at defaults, "
-              f"C={args.C}, one BLAS thread, median of {args.repeats} fits)\n")
+        print(
+            "ScratchLogisticRegression vs sklearn LogisticRegression (both at defaults, "
+            f"C={args.C}, one BLAS thread, median of {args.repeats} fits)\n"
+        )
         print(_header())
     for name in args.datasets:
         X, y = load(name)
@@ -67,9 +91,11 @@ def main(argv=None):
     if args.json:
         print(json.dumps(rows, indent=1))
     else:
-        print(f"\n'same' = share of identical predictions; 'rel' = max|dcoef| / max|coef|."
-              f"\n{len(rows) - len(failed)} of {len(rows)} rows agree "
-              f"(same >= {MIN_SAME_PREDICTIONS:.1%} and gradient norm <= tol).")
+        print(
+            f"\n'same' = share of identical predictions; 'rel' = max|dcoef| / max|coef|."
+            f"\n{len(rows) - len(failed)} of {len(rows)} rows agree "
+            f"(same >= {MIN_SAME_PREDICTIONS:.1%} and gradient norm <= tol)."
+        )
     return 1 if failed else 0
 
 

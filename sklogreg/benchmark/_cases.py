@@ -13,6 +13,7 @@ def _standardized(loader):
     def load():
         X, y = loader(return_X_y=True)
         return StandardScaler().fit_transform(X), y
+
     return load
 
 

@@ -20,8 +20,10 @@ def sklearn_model(strategy, **params):
 def coefficients(model):
     """``(coef, intercept)`` of a fitted model, one row per binary problem."""
     if isinstance(model, OneVsRestClassifier):
-        return (np.vstack([e.coef_ for e in model.estimators_]),
-                np.concatenate([e.intercept_ for e in model.estimators_]))
+        return (
+            np.vstack([e.coef_ for e in model.estimators_]),
+            np.concatenate([e.intercept_ for e in model.estimators_]),
+        )
     return model.coef_, model.intercept_
 
 
@@ -58,16 +60,24 @@ def compare(X, y, strategy, *, C=1.0, repeats=5):
     multi_class = "multinomial" if strategy == "multinomial" else "ovr"
     times, models = timed_fits(
         lambda: ScratchLogisticRegression(C=C, multi_class=multi_class),
-        lambda: sklearn_model(strategy, C=C), X, y, repeats)
+        lambda: sklearn_model(strategy, C=C),
+        X,
+        y,
+        repeats,
+    )
     ours, theirs = models["ours"], models["sklearn"]
-    tight = sklearn_model(strategy, C=C, solver="newton-cholesky", tol=1e-10,
-                          max_iter=1000).fit(X, y)
+    tight = sklearn_model(
+        strategy, C=C, solver="newton-cholesky", tol=1e-10, max_iter=1000
+    ).fit(X, y)
     tight_coef, _ = coefficients(tight)
     their_coef, _ = coefficients(theirs)
     scale = np.abs(tight_coef).max()
     return {
-        "n": X.shape[0], "p": X.shape[1], "K": len(ours.classes_),
-        "strategy": strategy, "C": C,
+        "n": X.shape[0],
+        "p": X.shape[1],
+        "K": len(ours.classes_),
+        "strategy": strategy,
+        "C": C,
         "max_coef_diff": float(np.abs(ours.coef_ - their_coef).max()),
         "rel_coef_diff": float(np.abs(ours.coef_ - their_coef).max() / scale),
         "ours_to_optimum": float(np.abs(ours.coef_ - tight_coef).max() / scale),
@@ -75,8 +85,10 @@ def compare(X, y, strategy, *, C=1.0, repeats=5):
         "same_predictions": float(np.mean(ours.predict(X) == theirs.predict(X))),
         "log_loss_ours": float(log_loss(y, ours.predict_proba(X))),
         "log_loss_sklearn": float(log_loss(y, theirs.predict_proba(X))),
-        "time_ours": times["ours"], "time_sklearn": times["sklearn"],
+        "time_ours": times["ours"],
+        "time_sklearn": times["sklearn"],
         "time_ratio": times["ours"] / times["sklearn"],
         "n_iter": int(ours.n_iter_.max()),
-        "grad_norm": float(ours.grad_norm_.max()), "tol": ours.tol,
+        "grad_norm": float(ours.grad_norm_.max()),
+        "tol": ours.tol,
     }
