@@ -160,7 +160,8 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
             self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32]
         )
         check_classification_targets(y)
-        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        self.classes_ = np.unique(y)
+        y_encoded = np.searchsorted(self.classes_, y)
         n_classes = len(self.classes_)
         if n_classes < 2:
             raise ValueError(

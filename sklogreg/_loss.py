@@ -11,7 +11,7 @@ argument, so margins of ``1e4`` give finite values without warnings.
 """
 
 import numpy as np
-from scipy.special import expit, log_softmax, logsumexp
+from scipy.special import expit, log_softmax, logsumexp, softmax
 
 # Past this size a step in the linear predictor is too large for the
 # cancellation-free ``log1p(p * expm1(d))`` form; the plain difference of
@@ -46,11 +46,14 @@ class BinaryLoss:
         new.sign = self.sign[:, columns]
         return new
 
+    def value(self, Z):
+        """Per-row losses."""
+        return np.logaddexp(0, -self.sign * Z)
+
     def evaluate(self, Z):
-        """Per-row losses, derivatives with respect to ``Z``, and a cache."""
-        U = -self.sign * Z
-        P = expit(U)
-        return np.logaddexp(0, U), -self.sign * P, P
+        """Per-row derivatives with respect to ``Z``, and a cache for the rest."""
+        P = expit(-self.sign * Z)
+        return -self.sign * P, P
 
     def curvature(self, P, dZ):
         """Per-row second derivative of the loss along ``dZ``."""
@@ -59,12 +62,12 @@ class BinaryLoss:
     def change(self, Z, P, dZ):
         """Per-row ``loss(Z + dZ) - loss(Z)``, accurate even when tiny."""
         dU = -self.sign * dZ
+        if np.abs(dU).max(initial=0) <= _LARGE_STEP:  # the usual case
+            return np.log1p(P * np.expm1(dU))
         large = np.abs(dU) > _LARGE_STEP
-        small_dU = np.where(large, 0, dU)
-        out = np.log1p(P * np.expm1(small_dU))
-        if large.any():
-            U = -self.sign[large] * Z[large]
-            out[large] = np.logaddexp(0, U + dU[large]) - np.logaddexp(0, U)
+        out = np.log1p(P * np.expm1(np.where(large, 0, dU)))
+        U = -self.sign[large] * Z[large]
+        out[large] = np.logaddexp(0, U + dU[large]) - np.logaddexp(0, U)
         return out
 
 
@@ -87,12 +90,14 @@ class MultinomialLoss:
     def n_columns(self):
         return self.Y.shape[1]
 
+    def value(self, Z):
+        """Per-row losses."""
+        return -(log_softmax(Z, axis=1) * self.Y).sum(axis=1, keepdims=True)
+
     def evaluate(self, Z):
-        """Per-row losses, derivatives with respect to ``Z``, and a cache."""
-        log_P = log_softmax(Z, axis=1)
-        P = np.exp(log_P)
-        loss = -(log_P * self.Y).sum(axis=1, keepdims=True)
-        return loss, P - self.Y, P
+        """Per-row derivatives with respect to ``Z``, and a cache for the rest."""
+        P = softmax(Z, axis=1)
+        return P - self.Y, P
 
     def curvature(self, P, dZ):
         """Per-row second derivative of the loss along ``dZ``."""

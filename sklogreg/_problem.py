@@ -60,7 +60,7 @@ class LinearProblem:
         """Centre on the weighted means; scale by the Jacobi diagonal."""
         # Any centre and scale are exact; averaged weights make a good one.
         X, w = self.X, self.weights.mean(axis=1)
-        second_moment = _column_dot(X, X, w)
+        second_moment = _weighted_squares(X, w)
         if self.fit_intercept:
             self.mu = X.T @ w
             second_moment = np.maximum(second_moment - self.mu**2, 0)
@@ -181,8 +181,13 @@ def _as_dense(A):
     return A.toarray() if sp.issparse(A) else np.asarray(A)
 
 
-def _column_dot(X, Y, w):
-    """``sum_i w_i X_ij Y_ij`` for every column ``j``."""
+def _weighted_squares(X, w, chunk=2**20):
+    """``sum_i w_i X_ij ** 2`` for every column ``j``, in O(chunk) extra memory."""
     if sp.issparse(X):
-        return np.asarray(X.multiply(Y).T @ w).ravel()
-    return np.einsum("ij,ij,i->j", X, Y, w)
+        return np.asarray(X.multiply(X).T @ w).ravel()
+    rows = max(1, chunk // max(X.shape[1], 1))
+    total = np.zeros(X.shape[1], dtype=X.dtype)
+    for start in range(0, X.shape[0], rows):
+        block = X[start : start + rows]
+        total += (block * block).T @ w[start : start + rows]
+    return total

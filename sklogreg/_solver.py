@@ -88,22 +88,15 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
     z = problem.linear(x)
     stalled = np.zeros(n_groups, dtype=bool)  # no decrease at any step size
     G_prev = D_prev = None
-    x_prev = cert_prev = f_prev = None  # the last iterate, kept if a fixed step diverges
 
     for it in range(max_iter + 1):
-        loss_rows, dloss, cache = problem.loss.evaluate(z)
-        f = problem.objective(loss_rows, x)
+        dloss, cache = problem.loss.evaluate(z)
         G, cert = problem.gradient(x, dloss)
         if it == 0:
-            f_start = f
+            # Later values are tracked through the exact change of each step.
+            f = f_start = problem.objective(problem.loss.value(z), x)
             result.objective[:] = f
             result.loss_curve.append(f.sum())
-        elif step is not None and not np.all(f <= f_start + 1e-6 * np.maximum(1, f_start)):
-            # A fixed step made the objective rise (or overflow): keep the previous x.
-            result.diverged = True
-            result.store(active, x_prev, it - 1, cert_prev, f_prev, tol)
-            result.loss_curve.pop()
-            break
         done = (cert <= tol) | stalled | (it == max_iter)
         if done.any():
             result.store(
@@ -136,10 +129,14 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
         else:
             t = np.full_like(slope, step)
             delta = problem.change(x, z, cache, t * D, t * dZ)
-        x_prev, cert_prev, f_prev = x, cert, f
-        x, z = x + t * D, z + t * dZ
+            if not np.all(f + delta <= f_start + 1e-6 * np.maximum(1, f_start)):
+                # The fixed step would lift the objective above its start: stop here.
+                result.diverged = True
+                result.store(active, x, it, cert, f, tol)
+                break
+        x, z, f = x + t * D, z + t * dZ, f + delta
         G_prev, D_prev = G, D
-        result.objective[active] = f + delta
+        result.objective[active] = f
         result.loss_curve.append(result.objective.sum())
         if verbose > 0 and (it + 1) % int(verbose) == 0:
             print(

@@ -28,7 +28,7 @@ def dataset(request):
     return request.param, X, y
 
 
-def reference_fit(X, y, *, multi_class, tol=1e-10, sample_weight=None, **params):
+def reference_fit(X, y, *, multi_class, tol=1e-12, sample_weight=None, **params):
     """scikit-learn's fit of the same objective: (coef, intercept, estimator).
 
     newton-cholesky at a tight tolerance is the reference: lbfgs stops on its

@@ -29,12 +29,12 @@ def _problem(n_classes, multi_class, fit_intercept, precondition, seed=0):
 def _objective_and_gradient(problem, shape):
     def f(flat):
         theta = flat.reshape(shape)
-        rows, _, _ = problem.loss.evaluate(problem.linear(theta))
+        rows = problem.loss.value(problem.linear(theta))
         return problem.objective(rows, theta).sum()
 
     def g(flat):
         theta = flat.reshape(shape)
-        _, dloss, _ = problem.loss.evaluate(problem.linear(theta))
+        dloss, _ = problem.loss.evaluate(problem.linear(theta))
         return problem.gradient(theta, dloss)[0].ravel()
 
     return f, g
@@ -67,7 +67,7 @@ def test_certificate_is_gradient_in_original_coordinates(n_classes, multi_class)
         scaled.linear(theta_scaled), plain.linear(theta), rtol=1e-12, atol=1e-12
     )
     f, g = _objective_and_gradient(plain, shape)
-    _, dloss, _ = scaled.loss.evaluate(scaled.linear(theta_scaled))
+    dloss, _ = scaled.loss.evaluate(scaled.linear(theta_scaled))
     _, certificate = scaled.gradient(theta_scaled, dloss)
     expected = np.abs(g(theta.ravel()).reshape(shape))
     expected = expected.max(axis=0) if plain.per_column else [expected.max()]
@@ -84,7 +84,7 @@ def test_change_is_exact_difference(n_classes, multi_class):
     step = np.random.default_rng(1).normal(size=shape)
     for scale in (1e-3, 1.0, 100.0):  # 100 takes the large-step branch
         Z = problem.linear(theta)
-        _, _, cache = problem.loss.evaluate(Z)
+        _, cache = problem.loss.evaluate(Z)
         delta = problem.change(theta, Z, cache, scale * step, problem.linear(scale * step))
         expected = f((theta + scale * step).ravel()) - f(theta.ravel())
         np.testing.assert_allclose(
