@@ -41,8 +41,9 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
     learning_rate : "auto" or float, default="auto"
         Step of ``solver="gd"``: ``"auto"`` is ``1 / L``, ``L`` the Lipschitz
         constant of the gradient (power iteration); a positive float is a
-        fixed step. A fixed step that makes the objective rise is reported by
-        a ``ConvergenceWarning`` and the last iterate before the rise is kept.
+        fixed step. Plain gradient descent never raises the objective with a
+        step below ``2 / L``; a fixed step that would raise it stops the fit at
+        the lowest iterate so far, with a ``ConvergenceWarning``.
         ``solver="cg"`` chooses its own steps and accepts only ``"auto"``.
     max_iter : int, default=1000
         Maximum number of iterations (gradient evaluations).
@@ -73,15 +74,29 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
         Intercepts (zeros when ``fit_intercept=False``).
     n_iter_ : ndarray of shape (1,) or (n_classes,)
         Iterations run; one entry per class for one-vs-rest.
-    loss_curve_ : ndarray of shape (n_iter_.max() + 1,)
+    loss_curve_ : ndarray of shape (n_iterations + 1,)
         Objective before the first and after every iteration (summed over
-        the classes for one-vs-rest).
+        the classes for one-vs-rest), ``n_iterations`` being the largest
+        entry of `n_iter_`.
     grad_norm_ : ndarray of shape (1,) or (n_classes,)
         Final infinity norm of the gradient, the quantity compared to ``tol``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when they are all strings.
+
+    Notes
+    -----
+    The objective is scikit-learn's: with ``s_i`` the sample weights times the
+    class weights and ``S = sum_i s_i``,
+    ``(1/S) sum_i s_i log-loss_i + ||coef||^2 / (2 C S)``, the same minimizer
+    as ``C sum_i s_i log-loss_i + ||coef||^2 / 2``.
+
+    ``tol`` certifies the gradient, not the coefficients: in a direction where
+    the objective is nearly flat (exactly collinear or one-hot features, where
+    only the penalty curves it) a gradient of ``tol`` allows a coefficient
+    error of up to about ``tol * C * S``. Predictions are insensitive to such
+    directions; to compare coefficients with another solver, lower ``tol``.
 
     See Also
     --------
@@ -269,10 +284,11 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
     def _warn_if_unconverged(self, result):
         if result.diverged:
             warnings.warn(
-                f"The fixed learning_rate={self.learning_rate} made the objective "
-                "rise above its starting value: gradient descent diverged. The best "
-                "iterate before the rise was kept. Use a smaller learning_rate, "
-                "learning_rate='auto', or solver='cg'.",
+                f"The fixed learning_rate={self.learning_rate} is too large: a gradient "
+                f"step would have raised the objective (after {result.n_iter.max()} "
+                "iterations), so gradient descent stopped at its lowest point so far, "
+                "unconverged. Use a smaller learning_rate, learning_rate='auto', or "
+                "solver='cg'.",
                 ConvergenceWarning,
                 stacklevel=3,
             )

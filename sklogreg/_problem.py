@@ -183,11 +183,11 @@ def _as_dense(A):
 
 def _weighted_squares(X, w, chunk=2**20):
     """``sum_i w_i X_ij ** 2`` for every column ``j``, in O(chunk) extra memory."""
-    if sp.issparse(X):
-        return np.asarray(X.multiply(X).T @ w).ravel()
-    rows = max(1, chunk // max(X.shape[1], 1))
+    per_row = X.nnz / max(X.shape[0], 1) if sp.issparse(X) else X.shape[1]
+    rows = max(1, int(chunk // max(per_row, 1)))
     total = np.zeros(X.shape[1], dtype=X.dtype)
     for start in range(0, X.shape[0], rows):
-        block = X[start : start + rows]
-        total += (block * block).T @ w[start : start + rows]
+        block, w_block = X[start : start + rows], w[start : start + rows]
+        squares = block.multiply(block) if sp.issparse(X) else block * block
+        total += np.asarray(squares.T @ w_block).ravel()
     return total

@@ -37,7 +37,7 @@ class SolverResult:
     loss_curve : ndarray of shape (n_iterations + 1,)
         Objective (summed over groups) before the first and after each iteration.
     diverged : bool
-        A fixed step made the objective rise above its starting value.
+        A fixed step would have raised the objective; the solve stopped before it.
     """
 
     def __init__(self, theta, n_groups, per_column):
@@ -94,7 +94,7 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
         G, cert = problem.gradient(x, dloss)
         if it == 0:
             # Later values are tracked through the exact change of each step.
-            f = f_start = problem.objective(problem.loss.value(z), x)
+            f = problem.objective(problem.loss.value(z), x)
             result.objective[:] = f
             result.loss_curve.append(f.sum())
         done = (cert <= tol) | stalled | (it == max_iter)
@@ -113,7 +113,7 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
             keep = np.flatnonzero(~done)
             active, problem = active[keep], problem.subset(keep)
             x, z, G, cache = x[:, keep], z[:, keep], G[:, keep], cache[:, keep]
-            f, cert, f_start, stalled = f[keep], cert[keep], f_start[keep], stalled[keep]
+            f, cert, stalled = f[keep], cert[keep], stalled[keep]
             if G_prev is not None:
                 G_prev, D_prev = G_prev[:, keep], D_prev[:, keep]
 
@@ -129,8 +129,9 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
         else:
             t = np.full_like(slope, step)
             delta = problem.change(x, z, cache, t * D, t * dZ)
-            if not np.all(f + delta <= f_start + 1e-6 * np.maximum(1, f_start)):
-                # The fixed step would lift the objective above its start: stop here.
+            if not np.all(delta <= 4 * np.finfo(x.dtype).eps * np.abs(f)):
+                # A descent step below 2/L never raises the objective: the fixed step
+                # is too large. Stop at the current, lowest iterate.
                 result.diverged = True
                 result.store(active, x, it, cert, f, tol)
                 break

@@ -125,13 +125,26 @@ def test_not_converged_warns(iris, solver):
     assert np.all(np.isfinite(clf.coef_))
 
 
-def test_diverging_learning_rate_is_reported():
-    X, y = load_breast_cancer(return_X_y=True)
-    with pytest.warns(ConvergenceWarning, match="learning_rate=1000.0"):
-        clf = ScratchLogisticRegression(solver="gd", learning_rate=1e3).fit(X, y)
+@pytest.mark.parametrize("scaled, learning_rate", [(False, 1e3), (True, 13.0)])
+def test_too_large_learning_rate_is_reported(scaled, learning_rate):
+    X, y = load_iris(return_X_y=True)
+    X, y = X[:, :2], y == 1  # a binary problem in two features
+    X = StandardScaler().fit_transform(X) if scaled else X
+    with pytest.warns(ConvergenceWarning, match=f"learning_rate={learning_rate} is too"):
+        clf = ScratchLogisticRegression(solver="gd", learning_rate=learning_rate).fit(X, y)
     assert np.all(np.isfinite(clf.coef_))
-    # The iterate before the rise is kept: never worse than the start.
-    assert np.all(clf.loss_curve_ <= clf.loss_curve_[0])
+    # The fit stops at its lowest objective: the curve only ever fell...
+    assert np.all(np.diff(clf.loss_curve_) < 0)
+    # ...and a step from there would raise it.
+    step = ScratchLogisticRegression(
+        solver="gd", learning_rate=learning_rate, warm_start=True, max_iter=1
+    )
+    step.coef_, step.intercept_ = clf.coef_.copy(), clf.intercept_.copy()
+    with pytest.warns(ConvergenceWarning, match="too large"):
+        step.fit(X, y)
+    assert step.n_iter_[0] == 0
+    if scaled:  # 13 descends for a few iterations before overshooting
+        assert clf.n_iter_[0] > 1
 
 
 def test_fixed_learning_rate_needs_plain_gradient_descent(iris):

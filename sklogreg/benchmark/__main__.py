@@ -4,27 +4,12 @@ import argparse
 import json
 import sys
 
-from ._cases import BUILTIN, load
-from ._measure import compare
+from . import _report
+from ._cases import BUILTIN, CASES, SPEED, load
+from ._measure import coefficients, compare
 
 # A row passes when predictions agree this often and our fit met its certificate.
 MIN_SAME_PREDICTIONS = 0.995
-
-COLUMNS = [  # (header, key, format)
-    ("data", "data", "{:<14}"),
-    ("strategy", "strategy", "{:<11}"),
-    ("n", "n", "{:>5}"),
-    ("p", "p", "{:>3}"),
-    ("K", "K", "{:>2}"),
-    ("max|dcoef|", "max_coef_diff", "{:>10.2e}"),
-    ("rel", "rel_coef_diff", "{:>8.1e}"),
-    ("same", "same_predictions", "{:>6.1%}"),
-    ("logloss", "log_loss_ours", "{:>8.5f}"),
-    ("sk logloss", "log_loss_sklearn", "{:>10.5f}"),
-    ("ours s", "time_ours", "{:>8.4f}"),
-    ("sk s", "time_sklearn", "{:>8.4f}"),
-    ("ratio", "time_ratio", "{:>6.2f}"),
-]
 
 
 def row_passes(row):
@@ -34,69 +19,93 @@ def row_passes(row):
     )
 
 
-def _format(row):
-    return " ".join(fmt.format(row[key]) for _, key, fmt in COLUMNS)
-
-
-def _header():
-    widths = [
-        len(fmt.format(0) if "e" in fmt or "f" in fmt or "%" in fmt else fmt.format(""))
-        for _, _, fmt in COLUMNS
-    ]
-    return " ".join(
-        h.rjust(w) if i > 1 else h.ljust(w)
-        for i, ((h, _, _), w) in enumerate(zip(COLUMNS, widths, strict=True))
-    )
-
-
-def main(argv=None):
-    """Run the benchmark; return the exit status."""
+def parse(argv):
     parser = argparse.ArgumentParser(
         prog="python -m sklogreg.benchmark",
         description="Fit ScratchLogisticRegression and scikit-learn's LogisticRegression "
-        "on built-in data; compare coefficients, predictions and fit times.",
+        "(OneVsRestClassifier for one-vs-rest) at their defaults; compare "
+        "coefficients, predictions, log-losses and fit times.",
     )
     parser.add_argument(
-        "--datasets",
-        nargs="+",
-        choices=sorted(BUILTIN),
-        default=list(BUILTIN),
-        help="data sets to run (default: all)",
+        "--suite",
+        choices=["builtin", "speed"],
+        default="builtin",
+        help="builtin: iris, breast cancer, wine, digits (about 20 s); speed: adds raw "
+        "breast cancer and large generated problems, peak memory and distances to a "
+        "tight optimum (several minutes)",
+    )
+    parser.add_argument(
+        "--datasets", nargs="+", choices=sorted(CASES), help="run only these data sets"
     )
     parser.add_argument("--C", type=float, default=1.0, help="inverse penalty (default 1)")
     parser.add_argument(
         "--repeats",
         type=int,
         default=5,
-        help="fits per side; times are medians (default 5)",
+        help="fits per side, interleaved; times are medians (default 5)",
     )
-    parser.add_argument("--json", action="store_true", help="print JSON rows only")
-    args = parser.parse_args(argv)
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON only")
+    parser.add_argument("--plot", metavar="DIR", help="write PNG figures into DIR")
+    parser.add_argument("--rst", metavar="FILE", help="write the table as reStructuredText")
+    return parser.parse_args(argv)
 
-    rows = []
-    if not args.json:
-        print(
-            "ScratchLogisticRegression vs sklearn LogisticRegression (both at defaults, "
-            f"C={args.C}, one BLAS thread, median of {args.repeats} fits)\n"
-        )
-        print(_header())
-    for name in args.datasets:
+
+def main(argv=None):
+    """Run the benchmark; return the exit status (1 if any row disagrees)."""
+    args = parse(argv)
+    suite = SPEED if args.suite == "speed" else BUILTIN
+    names = args.datasets or list(suite)
+    speed = args.suite == "speed"
+    say = (lambda *a, **k: None) if args.json else print
+    say(
+        "ScratchLogisticRegression vs scikit-learn at defaults "
+        f"(C={args.C}, one BLAS thread, median of {args.repeats} interleaved fits)\n"
+    )
+    rows, fits, cols, widths = [], {}, None, None
+    for name in names:
         X, y = load(name)
-        for strategy in BUILTIN[name][1]:
-            row = {"data": name, **compare(X, y, strategy, C=args.C, repeats=args.repeats)}
+        for strategy in CASES[name][1]:
+            print(f"  fitting {name} ({strategy}) ...", file=sys.stderr, flush=True)
+            row = {
+                "data": name,
+                **compare(X, y, strategy, C=args.C, repeats=args.repeats, memory=speed),
+            }
             rows.append(row)
-            if not args.json:
-                print(_format(row) + ("" if row_passes(row) else "   <- FAILS"), flush=True)
+            if args.plot and len(fits) < 4 and not speed:
+                fits[f"{name} {strategy}"] = _fits_for_plot(X, y, strategy, args.C)
+            if cols is None:
+                cols = _report.columns([row], speed)
+                widths = _report.widths_for(cols)
+                say(_report.text_line(None, cols, widths))
+            mark = "" if row_passes(row) else "   <- disagrees"
+            if row["sklearn_warned"]:
+                mark += "   (sklearn did not converge)"
+            say(_report.text_line(row, cols, widths) + mark, flush=True)
     failed = [r for r in rows if not row_passes(r)]
     if args.json:
         print(json.dumps(rows, indent=1))
-    else:
-        print(
-            f"\n'same' = share of identical predictions; 'rel' = max|dcoef| / max|coef|."
-            f"\n{len(rows) - len(failed)} of {len(rows)} rows agree "
-            f"(same >= {MIN_SAME_PREDICTIONS:.1%} and gradient norm <= tol)."
-        )
+    say(
+        "\nmax|dcoef|: largest coefficient difference from sklearn's fit; rel: the same "
+        "over the largest coefficient; same: identical predictions; ratio: our time / "
+        f"sklearn's.\n{len(rows) - len(failed)} of {len(rows)} rows agree "
+        f"(our gradient norm <= tol, and same predictions >= {MIN_SAME_PREDICTIONS:.1%} "
+        "wherever sklearn converged)."
+    )
+    if args.rst:
+        with open(args.rst, "w") as out:
+            out.write(_report.rst_table(rows, f"{args.suite} suite, C={args.C}"))
+        say(f"wrote {args.rst}")
+    if args.plot:
+        for path in _report.plot(rows, fits, args.plot):
+            say(f"wrote {path}")
     return 1 if failed else 0
+
+
+def _fits_for_plot(X, y, strategy, C):
+    from ._measure import our_model, sklearn_model
+
+    ours = our_model(strategy, C=C).fit(X, y)
+    return ours, coefficients(sklearn_model(strategy, C=C).fit(X, y))[0]
 
 
 if __name__ == "__main__":
