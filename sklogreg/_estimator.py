@@ -116,7 +116,7 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "C": [Interval(Real, 0, None, closed="neither")],
+        "C": [Interval(Real, 0, None, closed="right")],
         "fit_intercept": ["boolean"],
         "solver": [StrOptions({"cg", "gd"})],
         "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
@@ -208,7 +208,8 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
         if cg:
             step = None
         elif self.learning_rate == "auto":
-            step = 1.0 / problem.lipschitz()
+            lipschitz = problem.lipschitz()
+            step = 1.0 / lipschitz if lipschitz > 0 else 1.0  # 0: a flat objective
         else:
             step = float(self.learning_rate)
         coef, intercept = self._initial_coef(problem, X)

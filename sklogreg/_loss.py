@@ -32,41 +32,45 @@ class BinaryLoss:
     curvature_bound = 0.25
 
     def __init__(self, Y):
-        # With ``sign = 2y - 1`` and ``u = -sign * z`` the loss is
-        # log(1 + exp(u)): one expression for both labels, free of cancellation.
-        self.sign = 2 * Y - 1
+        # With ``u = flip * z``, ``flip = 1 - 2y``, the loss is log(1 + exp(u)):
+        # one expression for both labels, free of cancellation.
+        self.flip = 1 - 2 * Y
 
     @property
     def n_columns(self):
-        return self.sign.shape[1]
+        return self.flip.shape[1]
 
     def subset(self, columns):
         """Return the loss of the binary problems in ``columns`` only."""
         new = object.__new__(BinaryLoss)
-        new.sign = self.sign[:, columns]
+        new.flip = self.flip[:, columns]
         return new
 
     def value(self, Z):
         """Per-row losses."""
-        return np.logaddexp(0, -self.sign * Z)
+        return np.logaddexp(0, self.flip * Z)
 
     def evaluate(self, Z):
         """Per-row derivatives with respect to ``Z``, and a cache for the rest."""
-        P = expit(-self.sign * Z)
-        return -self.sign * P, P
+        P = expit(self.flip * Z)
+        return self.flip * P, P
 
     def curvature(self, P, dZ):
         """Per-row second derivative of the loss along ``dZ``."""
         return P * (1 - P) * dZ**2
 
+    def diagonal_curvature(self, P):
+        """Per-row second derivative along each column of ``Z``."""
+        return P * (1 - P)
+
     def change(self, Z, P, dZ):
         """Per-row ``loss(Z + dZ) - loss(Z)``, accurate even when tiny."""
-        dU = -self.sign * dZ
-        if np.abs(dU).max(initial=0) <= _LARGE_STEP:  # the usual case
+        dU = self.flip * dZ
+        if max(dU.max(initial=0), -dU.min(initial=0)) <= _LARGE_STEP:  # the usual case
             return np.log1p(P * np.expm1(dU))
         large = np.abs(dU) > _LARGE_STEP
         out = np.log1p(P * np.expm1(np.where(large, 0, dU)))
-        U = -self.sign[large] * Z[large]
+        U = self.flip[large] * Z[large]
         out[large] = np.logaddexp(0, U + dU[large]) - np.logaddexp(0, U)
         return out
 
@@ -103,6 +107,10 @@ class MultinomialLoss:
         """Per-row second derivative of the loss along ``dZ``."""
         mean = (P * dZ).sum(axis=1, keepdims=True)
         return (P * dZ**2).sum(axis=1, keepdims=True) - mean**2
+
+    def diagonal_curvature(self, P):
+        """Per-row second derivative along each column of ``Z`` (diag of the Hessian)."""
+        return P * (1 - P)
 
     def change(self, Z, P, dZ):
         """Per-row ``loss(Z + dZ) - loss(Z)``, accurate even when tiny."""

@@ -6,10 +6,11 @@ One descent loop serves both solvers; only the direction and the step differ:
 * ``"cg"``: nonlinear conjugate gradient (Polak-Ribiere+), direction
   ``-g + beta * d_previous`` -- gradient descent with a momentum coefficient
   chosen at each iteration -- in the problem's centred and scaled
-  coordinates. The step is the one-dimensional Newton step along the
-  direction, halved until the objective decreases sufficiently (Armijo). The
-  decrease is computed without cancellation, so the test stays exact down to
-  ``tol=1e-10``.
+  coordinates; every ``_RESCALE_EVERY`` iterations the scaling is re-derived
+  from the curvature at the current point and the directions restart. The
+  step is the one-dimensional Newton step along the direction, halved until
+  the objective decreases sufficiently (Armijo). The decrease is computed
+  without cancellation, so the test stays exact down to ``tol=1e-10``.
 
 An iteration costs two passes over ``X``: ``X^T R`` for the gradient and
 ``X d`` for the change of the linear predictor ``Z``, which is linear in the
@@ -25,6 +26,10 @@ import numpy as np
 
 _ARMIJO = 1e-4
 _MAX_HALVINGS = 60
+# Iterations between re-derivations of the diagonal scaling from the current
+# curvature: frequent enough to matter on ill-conditioned problems, rare
+# enough (one extra pass over X each) to cost nothing on easy ones.
+_RESCALE_EVERY = 100
 
 
 class SolverResult:
@@ -112,11 +117,18 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
             # Only independent groups reach here: drop the converged columns.
             keep = np.flatnonzero(~done)
             active, problem = active[keep], problem.subset(keep)
-            x, z, G, cache = x[:, keep], z[:, keep], G[:, keep], cache[:, keep]
+            x, z, G, dloss, cache = (a[:, keep] for a in (x, z, G, dloss, cache))
             f, cert, stalled = f[keep], cert[keep], stalled[keep]
             if G_prev is not None:
                 G_prev, D_prev = G_prev[:, keep], D_prev[:, keep]
 
+        if problem.precondition and it > 0 and it % _RESCALE_EVERY == 0:
+            # Sharpen the diagonal scaling with the curvature at x, and restart.
+            W, b = problem.to_coef(x)
+            problem.rescale(problem.loss.diagonal_curvature(cache))
+            x = problem.from_coef(W, b)
+            G, _ = problem.gradient(x, dloss)
+            G_prev = None
         if conjugate and G_prev is not None:
             D = _conjugate(problem, G, G_prev, D_prev)
         else:
@@ -128,7 +140,9 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
             stalled = t == 0
         else:
             t = np.full_like(slope, step)
-            delta = problem.change(x, z, cache, t * D, t * dZ)
+            # An absurd step may overflow; the check below reports it as divergence.
+            with np.errstate(over="ignore", invalid="ignore"):
+                delta = problem.change(x, z, cache, t * D, t * dZ)
             if not np.all(delta <= 4 * np.finfo(x.dtype).eps * np.abs(f)):
                 # A descent step below 2/L never raises the objective: the fixed step
                 # is too large. Stop at the current, lowest iterate.

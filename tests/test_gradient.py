@@ -40,15 +40,22 @@ def _objective_and_gradient(problem, shape):
     return f, g
 
 
-@pytest.mark.parametrize("precondition", [False, True])
+@pytest.mark.parametrize("coordinates", ["plain", "preconditioned", "rescaled"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize(
     "n_classes, multi_class", [(2, "ovr"), (4, "ovr"), (4, "multinomial")]
 )
 def test_gradient_matches_finite_differences(
-    n_classes, multi_class, fit_intercept, precondition
+    n_classes, multi_class, fit_intercept, coordinates
 ):
-    problem, shape, theta = _problem(n_classes, multi_class, fit_intercept, precondition)
+    problem, shape, theta = _problem(
+        n_classes, multi_class, fit_intercept, coordinates != "plain"
+    )
+    if coordinates == "rescaled":  # a scale per column, from uneven curvatures
+        curvature = np.random.default_rng(2).uniform(0.01, 0.25, size=(40, shape[1]))
+        problem.rescale(curvature)
+        # A scale per column, but one for all softmax columns (see rescale).
+        assert problem.scale.shape == (5, shape[1] if problem.per_column else 1)
     f, g = _objective_and_gradient(problem, shape)
     error = check_grad(f, g, theta.ravel(), epsilon=1e-7)
     assert error < 1e-5 * max(1.0, np.linalg.norm(g(theta.ravel())))
@@ -72,6 +79,15 @@ def test_certificate_is_gradient_in_original_coordinates(n_classes, multi_class)
     expected = np.abs(g(theta.ravel()).reshape(shape))
     expected = expected.max(axis=0) if plain.per_column else [expected.max()]
     np.testing.assert_allclose(certificate, expected, rtol=1e-10)
+
+
+def test_rescale_keeps_the_model():
+    """New coordinates for the same (W, b): the same linear predictor."""
+    problem, shape, theta = _problem(4, "ovr", True, True)
+    Z = problem.linear(theta)
+    W, b = problem.to_coef(theta)
+    problem.rescale(np.random.default_rng(3).uniform(0.0, 0.25, size=(40, 4)))
+    np.testing.assert_allclose(problem.linear(problem.from_coef(W, b)), Z, rtol=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -96,6 +96,8 @@ def plot(rows, fits, directory):
     written.append(_save(fig, directory, "fit_times.png"))
 
     n = len(fits)
+    if n == 0:
+        return written
     fig, axes = plt.subplots(2, n, figsize=(3.2 * n, 6.4), squeeze=False)
     for i, (label, (ours, theirs)) in enumerate(fits.items()):
         top, bottom = axes[0, i], axes[1, i]
