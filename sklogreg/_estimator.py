@@ -293,6 +293,16 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
+        elif not result.converged.all() and result.n_iter.max() < self.max_iter:
+            warnings.warn(
+                f"Gradient descent stopped after {result.n_iter.max()} iterations: no "
+                "step along the search direction decreased the objective any more, "
+                "at the limit of floating-point precision. The gradient norm reached "
+                f"{result.certificate.max():.3g} > tol={self.tol}: this tol is below what "
+                "the data's precision can certify; use a larger tol or float64 data.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         elif not result.converged.all():
             warnings.warn(
                 f"Gradient descent did not converge in max_iter={self.max_iter} "

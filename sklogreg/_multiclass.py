@@ -74,5 +74,4 @@ def fit_columns(problem, coef_init, intercept_init, **solver_options):
     """
     theta = problem.from_coef(coef_init.T, intercept_init)
     result = solve(problem, theta, **solver_options)
-    W, b = problem.to_coef(result.theta)
-    return np.ascontiguousarray(W.T), b, result
+    return np.ascontiguousarray(result.coef.T), result.intercept, result

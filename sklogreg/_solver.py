@@ -37,7 +37,10 @@ class SolverResult:
 
     Attributes
     ----------
-    theta : ndarray of shape (n_coordinates, n_columns)
+    coef : ndarray of shape (n_features, n_columns)
+    intercept : ndarray of shape (n_columns,)
+        The solution in the original parametrisation: the solver's
+        coordinates change as it rescales, so none are handed out.
     n_iter, certificate, converged : ndarray of shape (n_groups,)
     loss_curve : ndarray of shape (n_iterations + 1,)
         Objective (summed over groups) before the first and after each iteration.
@@ -45,9 +48,9 @@ class SolverResult:
         A fixed step would have raised the objective; the solve stopped before it.
     """
 
-    def __init__(self, theta, n_groups, per_column):
-        self.per_column = per_column
-        self.theta = theta.copy()
+    def __init__(self, problem, theta, n_groups):
+        self.per_column = problem.per_column
+        self.coef, self.intercept = problem.to_coef(theta.copy())
         self.n_iter = np.zeros(n_groups, dtype=int)
         self.certificate = np.full(n_groups, np.inf)
         self.converged = np.zeros(n_groups, dtype=bool)
@@ -55,9 +58,10 @@ class SolverResult:
         self.loss_curve = []
         self.diverged = False
 
-    def store(self, groups, theta, it, certificate, objective, tol):
+    def store(self, groups, coef, intercept, it, certificate, objective, tol):
         """Record the final state of ``groups`` (indices into all groups)."""
-        self.theta[:, groups if self.per_column else slice(None)] = theta
+        columns = groups if self.per_column else slice(None)
+        self.coef[:, columns], self.intercept[columns] = coef, intercept
         self.n_iter[groups] = it
         self.certificate[groups] = certificate
         self.converged[groups] = certificate <= tol
@@ -87,7 +91,7 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
     SolverResult
     """
     n_groups = theta.shape[1] if problem.per_column else 1
-    result = SolverResult(theta, n_groups, problem.per_column)
+    result = SolverResult(problem, theta, n_groups)
     active = np.arange(n_groups)  # groups still iterating
     x = theta.copy()
     z = problem.linear(x)
@@ -104,13 +108,10 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
             result.loss_curve.append(f.sum())
         done = (cert <= tol) | stalled | (it == max_iter)
         if done.any():
+            W, b = problem.to_coef(x)
+            columns = done if problem.per_column else slice(None)
             result.store(
-                active[done],
-                x[:, done] if problem.per_column else x,
-                it,
-                cert[done],
-                f[done],
-                tol,
+                active[done], W[:, columns], b[columns], it, cert[done], f[done], tol
             )
             if done.all():
                 break
@@ -147,7 +148,7 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
                 # A descent step below 2/L never raises the objective: the fixed step
                 # is too large. Stop at the current, lowest iterate.
                 result.diverged = True
-                result.store(active, x, it, cert, f, tol)
+                result.store(active, *problem.to_coef(x), it, cert, f, tol)
                 break
         x, z, f = x + t * D, z + t * dZ, f + delta
         G_prev, D_prev = G, D

@@ -6,8 +6,9 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from scipy.special import expit
 from sklearn.base import clone, is_classifier
-from sklearn.datasets import load_breast_cancer, load_iris, make_classification
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.multiclass import OneVsRestClassifier
@@ -209,3 +210,27 @@ def test_no_warning_at_defaults_on_scaled_data():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ScratchLogisticRegression().fit(X, y)
+
+
+@pytest.mark.parametrize("class_weight", [None, "balanced"])
+def test_reported_gradient_norm_is_the_true_one(class_weight):
+    """grad_norm_ matches a gradient computed from coef_ alone, independently.
+
+    Raw digits at a tight tol runs hundreds of iterations: classes stop at
+    different times, and the scaling is re-derived (every 100 iterations)
+    after some have stopped and before others do.
+    """
+    X, y = load_digits(return_X_y=True)
+    C = 1.0
+    clf = ScratchLogisticRegression(C=C, class_weight=class_weight, tol=1e-10)
+    clf.fit(X, y)
+    assert clf.n_iter_.min() // 100 < clf.n_iter_.max() // 100
+    for k in range(10):
+        positive = y == k
+        s = np.ones(len(y))
+        if class_weight == "balanced":
+            s = len(y) / (2 * np.bincount(positive)[positive.astype(int)])
+        residual = s * (expit(X @ clf.coef_[k] + clf.intercept_[k]) - positive) / s.sum()
+        gradient = np.append(X.T @ residual + clf.coef_[k] / (C * s.sum()), residual.sum())
+        assert np.abs(gradient).max() == pytest.approx(clf.grad_norm_[k], rel=1e-6)
+        assert clf.grad_norm_[k] <= 1e-10
