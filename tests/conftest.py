@@ -1,5 +1,7 @@
 """Shared data sets and references for the tests."""
 
+import functools
+
 import numpy as np
 import pytest
 from sklearn import config_context
@@ -21,11 +23,16 @@ DATASETS = {
 }
 
 
+@functools.cache
+def load(name):
+    """``(X, y)`` of a built-in data set, loaded once per session."""
+    return DATASETS[name]()
+
+
 @pytest.fixture(scope="session", params=sorted(DATASETS))
 def dataset(request):
     """(name, X, y) for each built-in data set."""
-    X, y = DATASETS[request.param]()
-    return request.param, X, y
+    return (request.param, *load(request.param))
 
 
 def reference_fit(X, y, *, multi_class, tol=1e-12, sample_weight=None, **params):

@@ -7,7 +7,7 @@ from sklearn.multiclass import OneVsRestClassifier
 
 from sklogreg import ScratchLogisticRegression
 
-from .conftest import reference_fit, relative_error
+from .conftest import load, reference_fit, relative_error
 
 
 def _weights(kind, y):
@@ -16,14 +16,22 @@ def _weights(kind, y):
     return None, ("balanced" if kind == "balanced" else None)
 
 
-@pytest.mark.parametrize("multi_class", ["ovr", "multinomial"])
+# Breast cancer has two classes: one binary problem, whatever multi_class says.
+PROBLEMS = [
+    ("breast_cancer", "ovr"),
+    ("iris", "ovr"),
+    ("iris", "multinomial"),
+    ("digits", "ovr"),
+    ("digits", "multinomial"),
+]
+
+
 @pytest.mark.parametrize("weighting", ["none", "sample_weight", "balanced"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("C", [0.01, 1.0, 100.0])
-def test_coefficients_match_sklearn(dataset, C, fit_intercept, weighting, multi_class):
-    name, X, y = dataset
-    if name == "breast_cancer" and multi_class == "multinomial":
-        pytest.skip("two classes: one binary problem whatever multi_class says")
+@pytest.mark.parametrize("name, multi_class", PROBLEMS)
+def test_coefficients_match_sklearn(name, multi_class, C, fit_intercept, weighting):
+    X, y = load(name)
     sample_weight, class_weight = _weights(weighting, y)
     ref_coef, ref_intercept, ref = reference_fit(
         X,
