@@ -232,7 +232,7 @@ def _as_dense(A):
     return A.toarray() if sp.issparse(A) else np.asarray(A)
 
 
-def _weighted_moments(X, weights, chunk=2**20):
+def _weighted_moments(X, weights, chunk=2**17):
     """``X^T weights`` and ``(X * X)^T weights``, in one pass over ``X``.
 
     ``weights`` has shape ``(n_samples, m)``; both results ``(n_features, m)``.

@@ -103,7 +103,15 @@ def test_fitted_attributes(iris, multi_class):
     )
     proba = clf.predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1)
-    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-12)
+    # Against the textbook formulas, computed here from the decision function.
+    scores = clf.decision_function(X)
+    if multi_class == "ovr":  # binary probabilities, normalized as OneVsRestClassifier
+        expected = 1 / (1 + np.exp(-scores))
+    else:
+        expected = np.exp(scores - scores.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(proba, expected, rtol=1e-12)
+    np.testing.assert_allclose(clf.predict_log_proba(X), np.log(expected), rtol=1e-12)
     np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
 
 
