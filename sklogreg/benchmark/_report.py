@@ -61,6 +61,7 @@ def rst_table(rows, title):
     cols = columns(rows, speed="peak_mib_ours" in rows[0])
     lines = [f".. list-table:: {title}", "   :header-rows: 1", ""]
     for record in [[h for h, _, _ in cols]] + [cells(r, cols) for r in rows]:
+        record = [c.replace("|", "\\|") for c in record]  # not a substitution
         lines.append("   * - " + record[0])
         lines.extend(f"     - {c}" for c in record[1:])
     return "\n".join(lines) + "\n"
@@ -83,13 +84,13 @@ def plot(rows, fits, directory):
         ) from exc
     os.makedirs(directory, exist_ok=True)
     written = []
-    labels = [f"{r['data']}\n{r['strategy']}" for r in rows]
+    labels = [f"{r['data']} ({r['strategy']})" for r in rows]
 
     fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(rows)), 4))
     x = range(len(rows))
     ax.bar([i - 0.2 for i in x], [r["time_ours"] for r in rows], 0.4, label="sklogreg")
     ax.bar([i + 0.2 for i in x], [r["time_sklearn"] for r in rows], 0.4, label="sklearn")
-    ax.set_xticks(list(x), labels, fontsize=7)
+    ax.set_xticks(list(x), labels, fontsize=7, rotation=30, ha="right")
     ax.set_yscale("log")
     ax.set_ylabel("fit time (s, median)")
     ax.legend()
