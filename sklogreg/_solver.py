@@ -74,6 +74,8 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
     Parameters
     ----------
     problem : LinearProblem
+        Rescaled in place as the solve goes (its coordinates change; the
+        result is handed back in the original parametrisation).
     theta : ndarray of shape (n_coordinates, n_columns)
         Starting point, in the problem's coordinates.
     tol : float
