@@ -67,12 +67,8 @@ def rst_table(rows, title):
     return "\n".join(lines) + "\n"
 
 
-def plot(rows, fits, directory):
-    """Write coefficient, loss-curve and timing figures into ``directory``.
-
-    ``fits`` maps a row label to ``(ours, sklearn coef)`` for the coefficient
-    and loss-curve figures.
-    """
+def pyplot():
+    """matplotlib's pyplot on a file backend, or a clear exit if it is missing."""
     try:
         import matplotlib
 
@@ -80,8 +76,19 @@ def plot(rows, fits, directory):
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise SystemExit(
-            "--plot needs matplotlib: python -m pip install 'sklogreg[plot]'"
+            '--plot needs matplotlib: python -m pip install -e ".[plot]" '
+            "(or python -m pip install matplotlib)"
         ) from exc
+    return plt
+
+
+def plot(rows, fits, directory):
+    """Write coefficient, loss-curve and timing figures into ``directory``.
+
+    ``fits`` maps a row label to ``(ours, sklearn coef)`` for the coefficient
+    and loss-curve figures.
+    """
+    plt = pyplot()
     os.makedirs(directory, exist_ok=True)
     written = []
     labels = [f"{r['data']} ({r['strategy']})" for r in rows]
