@@ -57,7 +57,7 @@ class BinaryLoss:
 
     def curvature(self, P, dZ):
         """Per-row second derivative of the loss along ``dZ``."""
-        return P * (1 - P) * dZ**2
+        return self.diagonal_curvature(P) * dZ**2
 
     def diagonal_curvature(self, P):
         """Per-row second derivative along each column of ``Z``."""
