@@ -4,15 +4,22 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import log_expit, log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._array_api import (
+    _is_numpy_namespace,
+    check_same_namespace,
+    get_namespace,
+    get_namespace_and_device,
+    indexing_dtype,
+    move_to,
+)
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._backend import Backend
 from ._multiclass import fit_columns, make_problem
+from ._targets import encode_targets, sample_weights
 
 
 class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
@@ -171,23 +178,18 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
         self : ScratchLogisticRegression
             The fitted estimator.
         """
+        xp, _, device = get_namespace_and_device(X)
         X, y = validate_data(
-            self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32]
+            self, X, y, accept_sparse="csr", dtype=[xp.float64, xp.float32]
         )
-        check_classification_targets(y)
-        self.classes_ = np.unique(y)
-        y_encoded = np.searchsorted(self.classes_, y)
-        n_classes = len(self.classes_)
+        backend = Backend(X)
+        self.classes_, classes, Y = encode_targets(y, backend)
+        n_classes = len(classes)
         if n_classes < 2:
             raise ValueError(
                 "This solver needs samples of at least 2 classes in the data, but "
-                f"the data contains only one class: {self.classes_[0]!r}."
+                f"the data contains only one class: {classes[0]!r}."
             )
-        weights = self._sample_weights(X, y, y_encoded, sample_weight)
-        total = weights.sum(axis=0)
-        weights = weights / total
-        alpha = np.zeros_like(total) if np.isinf(self.C) else 1.0 / (self.C * total)
-
         cg = self.solver == "cg"
         if cg and self.learning_rate != "auto":
             raise ValueError(
@@ -195,12 +197,24 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
                 "descent: use it with solver='gd', or keep learning_rate='auto' with "
                 "solver='cg', which picks its steps by line search."
             )
+        self._softmax = n_classes > 2 and self.multi_class == "multinomial"
+        ovr = n_classes > 2 and not self._softmax
+        weights, total = sample_weights(
+            X,
+            Y,
+            sample_weight,
+            classes,
+            class_weight=self.class_weight,
+            per_class=ovr and self.class_weight == "balanced",
+            backend=backend,
+        )
+        alpha = np.zeros_like(total) if np.isinf(self.C) else 1.0 / (self.C * total)
         problem = make_problem(
             X,
-            y_encoded,
-            n_classes,
+            Y,
             weights,
             alpha,
+            backend=backend,
             multi_class=self.multi_class,
             fit_intercept=self.fit_intercept,
             precondition=cg,
@@ -212,7 +226,7 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
             step = 1.0 / lipschitz if lipschitz > 0 else 1.0  # 0: a flat objective
         else:
             step = float(self.learning_rate)
-        coef, intercept = self._initial_coef(problem, X)
+        coef, intercept = self._initial_coef(problem, X, backend.host_dtype)
         coef, intercept, result = fit_columns(
             problem,
             coef,
@@ -223,64 +237,28 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
             conjugate=cg,
             verbose=self.verbose,
         )
-
-        self.coef_, self.intercept_ = coef, intercept
-        self._softmax = n_classes > 2 and self.multi_class == "multinomial"
-        self.n_iter_ = result.n_iter
-        self.grad_norm_ = result.certificate
-        self.loss_curve_ = result.loss_curve
+        # Fitted attributes live where X lives (its namespace and device).
+        self.coef_, self.intercept_ = backend.output(coef), backend.output(intercept)
+        self.n_iter_ = backend.output(result.n_iter)
+        self.grad_norm_ = backend.output(result.certificate)
+        self.loss_curve_ = backend.output(result.loss_curve)
         self._warn_if_unconverged(result)
         return self
 
-    def _sample_weights(self, X, y, y_encoded, sample_weight):
-        """Sample weights times class weights, validated.
-
-        Shape ``(n_samples,)``, or ``(n_samples, n_classes)`` for one-vs-rest
-        with ``class_weight="balanced"``: each binary problem is balanced on
-        its own, as in ``OneVsRestClassifier(LogisticRegression(class_weight=
-        "balanced"))``.
-        """
-        weights = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
-        n_classes = len(self.classes_)
-        if self.class_weight == "balanced" and n_classes > 2 and self.multi_class == "ovr":
-            columns = []
-            for k in range(n_classes):
-                positive = y_encoded == k
-                per_class = compute_class_weight(
-                    "balanced",
-                    classes=np.array([False, True]),
-                    y=positive,
-                    sample_weight=sample_weight,
-                )
-                columns.append(weights * per_class[positive.astype(int)].astype(X.dtype))
-            weights = np.column_stack(columns)
-        elif self.class_weight is not None:
-            per_class = compute_class_weight(
-                self.class_weight, classes=self.classes_, y=y, sample_weight=sample_weight
-            )
-            weights = weights * per_class[y_encoded].astype(X.dtype)
-        if not np.all(weights.sum(axis=0) > 0):
-            raise ValueError(
-                "The sample weights (times the class weights) sum to zero: give at "
-                "least one sample a positive weight."
-            )
-        return weights
-
-    def _initial_coef(self, problem, X):
-        """Zeros, or the previous solution under ``warm_start``."""
+    def _initial_coef(self, problem, X, dtype):
+        """Zeros, or the previous solution under ``warm_start`` (host arrays)."""
         n_columns = problem.loss.n_columns
         if (
             self.warm_start
             and getattr(self, "coef_", None) is not None
-            and self.coef_.shape == (n_columns, X.shape[1])
+            and tuple(self.coef_.shape) == (n_columns, X.shape[1])
         ):
-            return self.coef_.astype(X.dtype), self.intercept_.astype(X.dtype)
-        return (
-            np.zeros((n_columns, X.shape[1]), dtype=X.dtype),
-            np.zeros(n_columns, dtype=X.dtype),
-        )
+            coef, intercept = (
+                np.asarray(move_to(a, xp=np, device="cpu"), dtype=dtype)
+                for a in (self.coef_, self.intercept_)
+            )
+            return coef, intercept
+        return np.zeros((n_columns, X.shape[1]), dtype=dtype), np.zeros(n_columns, dtype)
 
     def _warn_if_unconverged(self, result):
         if result.diverged:
@@ -319,18 +297,26 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            In the namespace and on the device the model was fitted with.
 
         Returns
         -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        scores : array of shape (n_samples,) or (n_samples, n_classes)
             One column for two classes (the score of ``classes_[1]``).
         """
         check_is_fitted(self)
+        check_same_namespace(X, self, attribute="coef_", method="decision_function")
+        xp, _ = get_namespace(X)
         X = validate_data(
-            self, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32]
+            self, X, accept_sparse="csr", reset=False, dtype=[xp.float64, xp.float32]
         )
-        scores = X @ self.coef_.T + self.intercept_
-        return scores.ravel() if scores.shape[1] == 1 else scores
+        coef, intercept = self.coef_, self.intercept_
+        if not _is_numpy_namespace(xp) and X.dtype != coef.dtype:
+            # NumPy promotes mixed float dtypes on its own; not every library does.
+            dtype = xp.result_type(X.dtype, coef.dtype)
+            X, coef, intercept = (xp.astype(a, dtype) for a in (X, coef, intercept))
+        scores = X @ coef.T + intercept
+        return xp.reshape(scores, (-1,)) if scores.shape[1] == 1 else scores
 
     def predict(self, X):
         """Most probable class of each sample.
@@ -341,11 +327,23 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        labels : ndarray of shape (n_samples,)
+        labels : array of shape (n_samples,)
         """
+        check_same_namespace(X, self, attribute="coef_", method="predict")
         scores = self.decision_function(X)
-        index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
-        return self.classes_[index]
+        xp, _, device = get_namespace_and_device(scores)
+        if scores.ndim == 1:
+            index = xp.astype(scores > 0, indexing_dtype(xp))
+        else:
+            index = xp.argmax(scores, axis=1)
+        xp_classes, _, device_classes = get_namespace_and_device(self.classes_)
+        if _is_numpy_namespace(xp) and _is_numpy_namespace(xp_classes):
+            return self.classes_[index]
+        index = move_to(index, xp=xp_classes, device=device_classes)
+        labels = xp_classes.take(self.classes_, index, axis=0)
+        if _is_numpy_namespace(xp_classes) and labels.dtype.kind not in "biuf":
+            return labels  # strings and objects stay NumPy
+        return move_to(labels, xp=xp, device=device)
 
     def predict_log_proba(self, X):
         """Log of the class probabilities, computed stably.
@@ -359,14 +357,17 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        log_proba : ndarray of shape (n_samples, n_classes)
+        log_proba : array of shape (n_samples, n_classes)
         """
+        check_same_namespace(X, self, attribute="coef_", method="predict_log_proba")
         scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return np.column_stack([log_expit(-scores), log_expit(scores)])
+        backend = Backend(scores)
+        if scores.ndim == 1:  # log(1 - p), log(p) with p = expit(score)
+            pair = [-backend.softplus(scores), -backend.softplus(-scores)]
+            return backend.xp.stack(pair, axis=1)
         if self._softmax:
-            return log_softmax(scores, axis=1)
-        return log_softmax(log_expit(scores), axis=1)
+            return backend.log_softmax(scores)
+        return backend.log_softmax(-backend.softplus(-scores))
 
     def predict_proba(self, X):
         """Class probabilities; each row sums to one.
@@ -379,9 +380,11 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        return np.exp(self.predict_log_proba(X))
+        log_proba = self.predict_log_proba(X)
+        return get_namespace(log_proba)[0].exp(log_proba)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         return tags

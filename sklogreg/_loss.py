@@ -7,11 +7,10 @@ one-vs-rest), a single group for the coupled softmax problem. Weights,
 penalty and coordinates are the business of :mod:`sklogreg._problem`.
 
 Every function here is stable by construction: no ``exp`` of an unbounded
-argument, so margins of ``1e4`` give finite values without warnings.
+argument, so margins of ``1e4`` give finite values without warnings. Arrays
+are in the namespace of the :class:`~sklogreg._backend.Backend` (NumPy, an
+array API library, or Dask).
 """
-
-import numpy as np
-from scipy.special import expit, log_softmax, logsumexp, softmax
 
 # Past this size a step in the linear predictor is too large for the
 # cancellation-free ``log1p(p * expm1(d))`` form; the plain difference of
@@ -24,17 +23,18 @@ class BinaryLoss:
 
     Parameters
     ----------
-    Y : ndarray of shape (n_samples, n_columns)
+    Y : array of shape (n_samples, n_columns)
         Targets in {0, 1}; column ``k`` is the ``k``-th binary problem.
+    backend : Backend
     """
 
     # Upper bound of the second derivative of log(1 + exp(z)).
     curvature_bound = 0.25
 
-    def __init__(self, Y):
+    def __init__(self, Y, backend):
         # With ``u = flip * z``, ``flip = 1 - 2y``, the loss is log(1 + exp(u)):
         # one expression for both labels, free of cancellation.
-        self.flip = 1 - 2 * Y
+        self.flip, self.backend = 1 - 2 * Y, backend
 
     @property
     def n_columns(self):
@@ -43,16 +43,17 @@ class BinaryLoss:
     def subset(self, columns):
         """Return the loss of the binary problems in ``columns`` only."""
         new = object.__new__(BinaryLoss)
-        new.flip = self.flip[:, columns]
+        new.backend = self.backend
+        (new.flip,) = self.backend.keep(self.backend.take_columns(self.flip, columns))
         return new
 
     def value(self, Z):
         """Per-row losses."""
-        return np.logaddexp(0, self.flip * Z)
+        return self.backend.softplus(self.flip * Z)
 
     def evaluate(self, Z):
         """Per-row derivatives with respect to ``Z``, and a cache for the rest."""
-        P = expit(self.flip * Z)
+        P = self.backend.expit(self.flip * Z)
         return self.flip * P, P
 
     def curvature(self, P, dZ):
@@ -65,14 +66,14 @@ class BinaryLoss:
 
     def change(self, Z, P, dZ):
         """Per-row ``loss(Z + dZ) - loss(Z)``, accurate even when tiny."""
+        bk, xp = self.backend, self.backend.xp
         dU = self.flip * dZ
-        if max(dU.max(initial=0), -dU.min(initial=0)) <= _LARGE_STEP:  # the usual case
-            return np.log1p(P * np.expm1(dU))
-        large = np.abs(dU) > _LARGE_STEP
-        out = np.log1p(P * np.expm1(np.where(large, 0, dU)))
-        U = self.flip[large] * Z[large]
-        out[large] = np.logaddexp(0, U + dU[large]) - np.logaddexp(0, U)
-        return out
+        if not bk.lazy and float(bk.host(xp.max(xp.abs(dU)))) <= _LARGE_STEP:
+            return xp.log1p(P * xp.expm1(dU))  # the usual case: one expression
+        large = xp.abs(dU) > _LARGE_STEP
+        small = xp.log1p(P * xp.expm1(xp.where(large, 0.0, dU)))
+        U = self.flip * Z
+        return xp.where(large, bk.softplus(U + dU) - bk.softplus(U), small)
 
 
 class MultinomialLoss:
@@ -80,15 +81,16 @@ class MultinomialLoss:
 
     Parameters
     ----------
-    Y : ndarray of shape (n_samples, n_classes)
+    Y : array of shape (n_samples, n_classes)
         One-hot targets.
+    backend : Backend
     """
 
     # Largest eigenvalue bound of diag(p) - p p^T (Bohning's bound).
     curvature_bound = 0.5
 
-    def __init__(self, Y):
-        self.Y = Y
+    def __init__(self, Y, backend):
+        self.Y, self.backend = Y, backend
 
     @property
     def n_columns(self):
@@ -96,17 +98,19 @@ class MultinomialLoss:
 
     def value(self, Z):
         """Per-row losses."""
-        return -(log_softmax(Z, axis=1) * self.Y).sum(axis=1, keepdims=True)
+        xp = self.backend.xp
+        return -xp.sum(self.backend.log_softmax(Z) * self.Y, axis=1, keepdims=True)
 
     def evaluate(self, Z):
         """Per-row derivatives with respect to ``Z``, and a cache for the rest."""
-        P = softmax(Z, axis=1)
+        P = self.backend.softmax(Z)
         return P - self.Y, P
 
     def curvature(self, P, dZ):
         """Per-row second derivative of the loss along ``dZ``."""
-        mean = (P * dZ).sum(axis=1, keepdims=True)
-        return (P * dZ**2).sum(axis=1, keepdims=True) - mean**2
+        xp = self.backend.xp
+        mean = xp.sum(P * dZ, axis=1, keepdims=True)
+        return xp.sum(P * dZ**2, axis=1, keepdims=True) - mean**2
 
     def diagonal_curvature(self, P):
         """Per-row second derivative along each column of ``Z`` (diag of the Hessian)."""
@@ -114,10 +118,12 @@ class MultinomialLoss:
 
     def change(self, Z, P, dZ):
         """Per-row ``loss(Z + dZ) - loss(Z)``, accurate even when tiny."""
-        large = np.abs(dZ).max(axis=1) > _LARGE_STEP
-        small_dZ = np.where(large[:, None], 0, dZ)
-        out = np.log1p((P * np.expm1(small_dZ)).sum(axis=1, keepdims=True))
-        if large.any():
-            Zl = Z[large]
-            out[large, 0] = logsumexp(Zl + dZ[large], axis=1) - logsumexp(Zl, axis=1)
-        return out - (dZ * self.Y).sum(axis=1, keepdims=True)
+        bk, xp = self.backend, self.backend.xp
+        target = xp.sum(dZ * self.Y, axis=1, keepdims=True)
+        large = xp.max(xp.abs(dZ), axis=1, keepdims=True) > _LARGE_STEP
+        if not bk.lazy and not bool(bk.host(xp.any(large))):  # the usual case
+            return xp.log1p(xp.sum(P * xp.expm1(dZ), axis=1, keepdims=True)) - target
+        small_dZ = xp.where(large, 0.0, dZ)
+        small = xp.log1p(xp.sum(P * xp.expm1(small_dZ), axis=1, keepdims=True))
+        exact = bk.logsumexp(Z + dZ) - bk.logsumexp(Z)
+        return xp.where(large, exact, small) - target

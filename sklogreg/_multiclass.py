@@ -15,20 +15,20 @@ from ._solver import solve
 
 
 def make_problem(
-    X, y_encoded, n_classes, weights, alpha, *, multi_class, fit_intercept, precondition
+    X, Y, weights, alpha, *, backend, multi_class, fit_intercept, precondition
 ):
-    """Build the :class:`LinearProblem` for encoded labels ``y_encoded``.
+    """Build the :class:`LinearProblem` for one-hot targets ``Y``.
 
     Parameters
     ----------
-    X : ndarray or CSR matrix of shape (n_samples, n_features)
-    y_encoded : ndarray of shape (n_samples,)
-        Class indices in ``range(n_classes)``.
-    n_classes : int
-    weights : ndarray of shape (n_samples,)
-        Sample weights normalized to sum to one.
-    alpha : float
+    X : array or CSR matrix of shape (n_samples, n_features)
+    Y : array of shape (n_samples, n_classes)
+        One-hot targets in ``X``'s namespace and dtype (row side).
+    weights : array of shape (n_samples, 1) or (n_samples, n_classes)
+        Sample weights normalized to sum to one (per column).
+    alpha : ndarray of shape (1,) or (n_classes,)
         Penalty strength ``1 / (C * S)``.
+    backend : Backend
     multi_class : {"ovr", "multinomial"}
         Used only when ``n_classes >= 3``.
     fit_intercept, precondition : bool
@@ -37,13 +37,12 @@ def make_problem(
     -------
     LinearProblem
     """
-    if n_classes == 2:
-        Y = (y_encoded == 1)[:, None]
-    else:
-        Y = y_encoded[:, None] == np.arange(n_classes)
-    Y = Y.astype(X.dtype)
+    n_classes = Y.shape[1]
     softmax = n_classes > 2 and multi_class == "multinomial"
-    loss = MultinomialLoss(Y) if softmax else BinaryLoss(Y)
+    if n_classes == 2:  # one column: the target is the second class
+        Y = Y[:, 1:]
+    (Y,) = backend.keep(Y)
+    loss = MultinomialLoss(Y, backend) if softmax else BinaryLoss(Y, backend)
     return LinearProblem(
         X,
         loss,
@@ -63,6 +62,7 @@ def fit_columns(problem, coef_init, intercept_init, **solver_options):
     problem : LinearProblem
     coef_init : ndarray of shape (n_columns, n_features)
     intercept_init : ndarray of shape (n_columns,)
+        Host (NumPy) arrays.
     **solver_options
         Passed to :func:`sklogreg._solver.solve`.
 
@@ -70,6 +70,7 @@ def fit_columns(problem, coef_init, intercept_init, **solver_options):
     -------
     coef : ndarray of shape (n_columns, n_features)
     intercept : ndarray of shape (n_columns,)
+        Host (NumPy) arrays.
     result : SolverResult
     """
     theta = problem.from_coef(coef_init.T, intercept_init)

@@ -20,6 +20,10 @@ Centring decouples the intercept from the weights and the diagonal scaling
 makes unscaled features converge; both are exact reparametrisations, so the
 minimizer in ``(W, b)`` is unchanged. ``X`` is never copied or centred: the
 mean enters as a rank-one correction of each product.
+
+The scale and centre are derived on the host, in NumPy, from moments that
+the backend reduces over the rows (rarely: once per rescale); the
+per-iteration work stays in the namespace and on the device of ``X``.
 """
 
 import numpy as np
@@ -31,12 +35,12 @@ class LinearProblem:
 
     Parameters
     ----------
-    X : ndarray or CSR matrix of shape (n_samples, n_features)
+    X : array or CSR matrix of shape (n_samples, n_features)
     loss : BinaryLoss or MultinomialLoss
-    weights : ndarray of shape (n_samples,) or (n_samples, n_columns)
-        Sample weights, normalized to sum to one (per column).
-    alpha : float or ndarray of shape (n_columns,)
-        Penalty strength ``1 / (C * S)``; zero for no penalty.
+    weights : array of shape (n_samples, 1) or (n_samples, n_columns)
+        Sample weights (row side), normalized to sum to one (per column).
+    alpha : ndarray of shape (1,) or (n_columns,)
+        Penalty strength ``1 / (C * S)`` (host); zero for no penalty.
     fit_intercept : bool
     precondition : bool
         Centre and scale the coordinates (see module docstring).
@@ -46,19 +50,20 @@ class LinearProblem:
     """
 
     def __init__(self, X, loss, weights, alpha, *, fit_intercept, precondition, per_column):
-        self.X, self.loss = X, loss
-        self.weights = weights.reshape(len(weights), -1)
-        self.alpha = np.asarray(alpha, dtype=X.dtype).reshape(-1)
+        self.X, self.loss, self.weights = X, loss, weights
+        self.backend = bk = loss.backend
+        self.alpha = np.asarray(alpha, dtype=bk.host_dtype).reshape(-1)
         self.fit_intercept, self.per_column = fit_intercept, per_column
         self.precondition = precondition
         self.n_features = X.shape[1]
-        self.mu = np.zeros(self.n_features, dtype=X.dtype)
-        self.scale = np.ones((self.n_features, 1), dtype=X.dtype)
-        self.intercept_scale = np.ones(1, dtype=X.dtype)
+        self._alpha = bk.params(self.alpha)
+        self._set_coordinates(
+            np.zeros(self.n_features), np.ones((self.n_features, 1)), np.ones(1)
+        )
         if precondition:
             # Any centre and scale are exact; averaged weights make a good one.
-            w = self.weights.mean(axis=1, keepdims=True)
-            mean, second = _weighted_moments(X, w)
+            w = bk.xp.mean(self.weights, axis=1, keepdims=True)
+            mean, second = _weighted_moments(X, w, bk)
             raw = second
             if fit_intercept:
                 self.mu = mean[:, 0]
@@ -66,20 +71,28 @@ class LinearProblem:
             bound = self.loss.curvature_bound
             self._set_scale(bound * second, raw, np.full(1, bound))
 
+    def _set_coordinates(self, mu, scale, intercept_scale):
+        """Store the centre and scales (host arrays) on both sides."""
+        self.mu, self.scale, self.intercept_scale = mu, scale, intercept_scale
+        params = self.backend.params
+        self._mu, self._scale = params(mu), params(scale)
+        self._intercept_scale = params(intercept_scale)
+
     def rescale(self, curvature):
         """Re-derive the scale from per-sample curvatures at the current point.
 
         Parameters
         ----------
-        curvature : ndarray of shape (n_samples, n_columns)
+        curvature : array of shape (n_samples, n_columns)
             Second derivative of each sample's loss along each column's
             linear predictor (``p (1 - p)``). The Jacobi diagonal they give
             is far tighter than the bound of the starting scale once the
             model fits well. Coordinates change; the caller converts them.
         """
+        bk = self.backend
         cw = self.weights * curvature
-        first, second = _weighted_moments(self.X, cw)
-        raw, intercept = second, cw.sum(axis=0)
+        first, second, intercept = _weighted_moments(self.X, cw, bk, bk.xp.sum(cw, axis=0))
+        raw = second
         if self.fit_intercept:  # second moment about the centre mu
             mu = self.mu[:, None]
             second = second - 2 * mu * first + mu**2 * intercept
@@ -102,64 +115,73 @@ class LinearProblem:
         """
         curved = intercept_curvature > 0
         inverse = 1 / np.sqrt(np.where(curved, intercept_curvature, 1))
-        self.intercept_scale = np.where(curved, inverse, 1).astype(self.X.dtype)
-        eps = np.finfo(self.X.dtype).eps
+        eps = np.finfo(self.backend.host_dtype).eps
         varies = curvature_diagonal > 64 * eps * raw_moment
         diag = np.where(varies, curvature_diagonal, 0) + self.alpha
         positive = diag > 0
         scale = np.where(positive, 1 / np.sqrt(np.where(positive, diag, 1)), 0)
-        self.scale = scale.astype(self.X.dtype)
+        dtype = self.backend.host_dtype
+        self._set_coordinates(
+            self.mu, scale.astype(dtype), np.where(curved, inverse, 1).astype(dtype)
+        )
 
     def subset(self, columns):
         """The problem restricted to independent ``columns`` (one-vs-rest)."""
+        bk = self.backend
         new = object.__new__(LinearProblem)
         new.__dict__.update(self.__dict__)
         new.loss = self.loss.subset(columns)
         if self.weights.shape[1] > 1:
-            new.weights = self.weights[:, columns]
+            (new.weights,) = bk.keep(bk.take_columns(self.weights, columns))
         if len(self.alpha) > 1:
             new.alpha = self.alpha[columns]
-        if self.scale.shape[1] > 1:
-            new.scale = self.scale[:, columns]
-        if len(self.intercept_scale) > 1:
-            new.intercept_scale = self.intercept_scale[columns]
+            new._alpha = bk.params(new.alpha)
+        scale, intercept_scale = self.scale, self.intercept_scale
+        if scale.shape[1] > 1:
+            scale = scale[:, columns]
+        if len(intercept_scale) > 1:
+            intercept_scale = intercept_scale[columns]
+        new._set_coordinates(self.mu, scale, intercept_scale)
         return new
 
     # -- coordinates --------------------------------------------------------
     def to_coef(self, theta):
         """``(W, b)`` of shapes ``(n_features, K)`` and ``(K,)`` from ``theta``."""
-        W = self.scale * theta[: self.n_features]
+        W = self._scale * theta[: self.n_features, :]
         if not self.fit_intercept:
-            return W, np.zeros(theta.shape[1], dtype=theta.dtype)
-        return W, self.intercept_scale * theta[-1] - self.mu @ W
+            return W, self.backend.params(np.zeros(theta.shape[1]))
+        return W, self._intercept_scale * theta[-1, :] - self._mu @ W
 
     def from_coef(self, W, b):
-        """``theta`` for given ``(W, b)`` (inverse of :meth:`to_coef`)."""
+        """``theta`` for given host ``(W, b)`` (inverse of :meth:`to_coef`)."""
         safe = np.where(self.scale > 0, self.scale, 1)
         V = np.where(self.scale > 0, W / safe, 0)
-        if not self.fit_intercept:
-            return V.astype(self.X.dtype)
-        c = (b + self.mu @ W) / self.intercept_scale
-        return np.vstack([V, c[None, :]]).astype(self.X.dtype)
+        if self.fit_intercept:
+            c = (b + self.mu @ W) / self.intercept_scale
+            V = np.vstack([V, c[None, :]])
+        return self.backend.params(V)
 
     def linear(self, theta):
         """Linear predictor ``Z = X W + b``; linear in ``theta`` (no offset)."""
+        bk = self.backend
         W, b = self.to_coef(theta)
-        if not W.any():  # a cold start: no pass over X
-            return np.broadcast_to(b, (self.X.shape[0], len(b))).copy()
-        return _as_dense(self.X @ W) + b
+        if not bk.lazy and not bool(bk.host(bk.xp.any(W != 0))):  # a cold start
+            shape = (self.X.shape[0], W.shape[1])
+            return bk.xp.zeros(shape, dtype=W.dtype, device=bk.device) + b
+        return bk.dense(self.X @ W) + b
 
     # -- objective and gradient ---------------------------------------------
     def group_sum(self, A):
-        """Sum of ``A`` over its rows and, for a coupled problem, columns."""
-        total = A.sum(axis=0)
+        """Host sum of ``A`` over its rows and, for a coupled problem, columns."""
+        total = self.backend.host(self.backend.xp.sum(A, axis=0))
         return total if self.per_column else total.sum(keepdims=True)
 
     def weighted_sum(self, rows):
-        """``sum_i w_i rows_i`` per column of ``rows`` (one weight column or one each)."""
+        """Host ``sum_i w_i rows_i`` per column of ``rows``."""
+        xp = self.backend.xp
         if self.weights.shape[1] == 1:
-            return self.weights[:, 0] @ rows
-        return np.einsum("ik,ik->k", self.weights, rows)
+            return self.backend.host(self.weights[:, 0] @ rows)
+        return self.backend.host(xp.sum(self.weights * rows, axis=0))
 
     def objective(self, loss_rows, theta):
         """Objective per group from per-row losses at ``theta``."""
@@ -171,20 +193,22 @@ class LinearProblem:
 
         The certificate is the infinity norm of the gradient with respect to
         the original ``(W, b)``: the quantity scikit-learn's lbfgs compares
-        with ``tol``.
+        with ``tol``. ``X^T R`` and the intercept's sum are one reduction over
+        the rows.
         """
+        bk, xp = self.backend, self.backend.xp
         R = self.weights * dloss
+        XtR, grad_b = bk.collect(bk.dense(self.X.T @ R), xp.sum(R, axis=0))
         W, _ = self.to_coef(theta)
-        grad_W = _as_dense(self.X.T @ R) + self.alpha * W
-        abs_max = np.abs(grad_W).max(axis=0, initial=0)
+        grad_W = XtR + self._alpha * W
+        abs_max = bk.host(xp.max(xp.abs(grad_W), axis=0))
         if self.fit_intercept:
-            grad_b = R.sum(axis=0)
-            abs_max = np.maximum(abs_max, np.abs(grad_b))
+            abs_max = np.maximum(abs_max, np.abs(bk.host(grad_b)))
             # d/dV = D (grad_W - mu grad_b^T); d/dc = grad_b.
-            grad_V = self.scale * (grad_W - np.outer(self.mu, grad_b))
-            G = np.vstack([grad_V, (self.intercept_scale * grad_b)[None, :]])
+            grad_V = self._scale * (grad_W - self._mu[:, None] * grad_b[None, :])
+            G = xp.concat([grad_V, (self._intercept_scale * grad_b)[None, :]], axis=0)
         else:
-            G = self.scale * grad_W
+            G = self._scale * grad_W
         certificate = abs_max if self.per_column else abs_max.max(keepdims=True)
         return G, certificate
 
@@ -204,20 +228,21 @@ class LinearProblem:
 
     def lipschitz(self, n_power=30):
         """Power-iteration estimate of the gradient's Lipschitz constant."""
+        bk, xp = self.backend, self.backend.xp
         rng = np.random.default_rng(0)
         theta = rng.standard_normal((self.n_features + self.fit_intercept, 1))
-        theta = theta.astype(self.X.dtype)
+        wmax = xp.max(self.weights, axis=1, keepdims=True)  # bounds every column
         norm = 0.0
         for _ in range(n_power):
             theta /= np.linalg.norm(theta)
-            Z = self.linear(theta)
-            R = self.weights.max(axis=1, keepdims=True) * Z  # bounds every column
-            back = _as_dense(self.X.T @ R) * self.scale
+            R = wmax * self.linear(bk.params(theta))
+            back, total = bk.collect(bk.dense(self.X.T @ R), xp.sum(R, axis=0))
+            back, total = bk.host(back) * self.scale, bk.host(total)
             if self.fit_intercept:
                 back = np.vstack(
                     [
-                        back - (self.mu[:, None] * self.scale) * R.sum(axis=0),
-                        self.intercept_scale * R.sum(axis=0, keepdims=True),
+                        back - (self.mu[:, None] * self.scale) * total,
+                        self.intercept_scale * total[None, :],
                     ]
                 )
             peak = np.abs(back).max()  # normalize first: entries may be 1e300 or 1e-300
@@ -228,24 +253,26 @@ class LinearProblem:
         return self.loss.curvature_bound * norm + self.alpha.max()
 
 
-def _as_dense(A):
-    return A.toarray() if sp.issparse(A) else np.asarray(A)
-
-
-def _weighted_moments(X, weights, chunk=2**17):
-    """``X^T weights`` and ``(X * X)^T weights``, in one pass over ``X``.
+def _weighted_moments(X, weights, backend, *extra):
+    """``X^T weights`` and ``(X * X)^T weights`` on the host, in one pass over ``X``.
 
     ``weights`` has shape ``(n_samples, m)``; both results ``(n_features, m)``.
-    Rows are taken in blocks of about ``chunk`` entries, so the extra memory
-    is O(chunk) however large ``X`` is.
+    ``extra`` reductions are evaluated in the same pass and returned after
+    them. In memory, rows are taken in blocks of about 2**17 entries, so the
+    extra memory is O(2**17) however large ``X`` is; Dask reduces chunk by
+    chunk on its own.
     """
+    bk = backend
+    if bk.lazy:
+        return bk.collect(X.T @ weights, (X * X).T @ weights, *extra)
     per_row = X.nnz / max(X.shape[0], 1) if sp.issparse(X) else X.shape[1]
-    rows = max(1, int(chunk // max(per_row, 1)))
-    first = np.zeros((X.shape[1], weights.shape[1]), dtype=X.dtype)
-    second = np.zeros_like(first)
+    rows = max(1, int(2**17 // max(per_row, 1)))
+    first = second = 0
     for start in range(0, X.shape[0], rows):
-        block, w_block = X[start : start + rows], weights[start : start + rows]
-        first += _as_dense(block.T @ w_block)
+        stop = start + rows
+        block = X[start:stop] if sp.issparse(X) else X[start:stop, ...]
+        w_block = weights[start:stop, ...]
+        first = first + bk.dense(block.T @ w_block)
         squared = block.multiply(block) if sp.issparse(X) else block * block
-        second += _as_dense(squared.T @ w_block)
-    return first, second
+        second = second + bk.dense(squared.T @ w_block)
+    return (bk.host(first), bk.host(second)) + tuple(bk.host(e) for e in extra)

@@ -20,6 +20,11 @@ further pass.
 Groups share a step and a stopping test: one per column for independent
 binary problems (one-vs-rest), one for the softmax problem. A converged
 group is frozen and dropped from the products.
+
+Coordinates, gradients and directions stay in the namespace and on the
+device of ``X`` (see :mod:`sklogreg._backend`); only the per-group scalars
+(slopes, curvatures, changes, certificates) come back to the host, where the
+steps and tests are decided.
 """
 
 import numpy as np
@@ -39,8 +44,8 @@ class SolverResult:
     ----------
     coef : ndarray of shape (n_features, n_columns)
     intercept : ndarray of shape (n_columns,)
-        The solution in the original parametrisation: the solver's
-        coordinates change as it rescales, so none are handed out.
+        The solution in the original parametrisation, on the host: the
+        solver's coordinates change as it rescales, so none are handed out.
     n_iter, certificate, converged : ndarray of shape (n_groups,)
     loss_curve : ndarray of shape (n_iterations + 1,)
         Objective (summed over groups) before the first and after each iteration.
@@ -49,8 +54,9 @@ class SolverResult:
     """
 
     def __init__(self, problem, theta, n_groups):
-        self.per_column = problem.per_column
-        self.coef, self.intercept = problem.to_coef(theta.copy())
+        self.per_column, self.backend = problem.per_column, problem.backend
+        self.coef, self.intercept = (self.backend.host(a) for a in problem.to_coef(theta))
+        self.coef, self.intercept = self.coef.copy(), self.intercept.copy()
         self.n_iter = np.zeros(n_groups, dtype=int)
         self.certificate = np.full(n_groups, np.inf)
         self.converged = np.zeros(n_groups, dtype=bool)
@@ -61,7 +67,8 @@ class SolverResult:
     def store(self, groups, coef, intercept, it, certificate, objective, tol):
         """Record the final state of ``groups`` (indices into all groups)."""
         columns = groups if self.per_column else slice(None)
-        self.coef[:, columns], self.intercept[columns] = coef, intercept
+        self.coef[:, columns] = self.backend.host(coef)
+        self.intercept[columns] = self.backend.host(intercept)
         self.n_iter[groups] = it
         self.certificate[groups] = certificate
         self.converged[groups] = certificate <= tol
@@ -76,8 +83,8 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
     problem : LinearProblem
         Rescaled in place as the solve goes (its coordinates change; the
         result is handed back in the original parametrisation).
-    theta : ndarray of shape (n_coordinates, n_columns)
-        Starting point, in the problem's coordinates.
+    theta : array of shape (n_coordinates, n_columns)
+        Starting point, in the problem's coordinates (parameter side).
     tol : float
         A group stops when the infinity norm of its gradient is ``<= tol``.
     max_iter : int
@@ -92,16 +99,17 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
     -------
     SolverResult
     """
+    bk = problem.backend
     n_groups = theta.shape[1] if problem.per_column else 1
     result = SolverResult(problem, theta, n_groups)
     active = np.arange(n_groups)  # groups still iterating
-    x = theta.copy()
-    z = problem.linear(x)
+    x = theta
+    (z,) = bk.keep(problem.linear(x))
     stalled = np.zeros(n_groups, dtype=bool)  # no decrease at any step size
     G_prev = D_prev = None
 
     for it in range(max_iter + 1):
-        dloss, cache = problem.loss.evaluate(z)
+        dloss, cache = bk.keep(*problem.loss.evaluate(z))
         G, cert = problem.gradient(x, dloss)
         if it == 0:
             # Later values are tracked through the exact change of each step.
@@ -111,23 +119,24 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
         done = (cert <= tol) | stalled | (it == max_iter)
         if done.any():
             W, b = problem.to_coef(x)
-            columns = done if problem.per_column else slice(None)
-            result.store(
-                active[done], W[:, columns], b[columns], it, cert[done], f[done], tol
-            )
+            columns = np.flatnonzero(done) if problem.per_column else slice(None)
+            W, b = bk.host(W)[:, columns], bk.host(b)[columns]
+            result.store(active[done], W, b, it, cert[done], f[done], tol)
             if done.all():
                 break
             # Only independent groups reach here: drop the converged columns.
             keep = np.flatnonzero(~done)
             active, problem = active[keep], problem.subset(keep)
-            x, z, G, dloss, cache = (a[:, keep] for a in (x, z, G, dloss, cache))
+            x, G = (bk.take_columns(a, keep) for a in (x, G))
+            rows = (bk.take_columns(a, keep) for a in (z, dloss, cache))
+            z, dloss, cache = bk.keep(*rows)
             f, cert, stalled = f[keep], cert[keep], stalled[keep]
             if G_prev is not None:
-                G_prev, D_prev = G_prev[:, keep], D_prev[:, keep]
+                G_prev, D_prev = (bk.take_columns(a, keep) for a in (G_prev, D_prev))
 
         if problem.precondition and it > 0 and it % _RESCALE_EVERY == 0:
             # Sharpen the diagonal scaling with the curvature at x, and restart.
-            W, b = problem.to_coef(x)
+            W, b = (bk.host(a) for a in problem.to_coef(x))
             problem.rescale(problem.loss.diagonal_curvature(cache))
             x = problem.from_coef(W, b)
             G, _ = problem.gradient(x, dloss)
@@ -136,7 +145,7 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
             D = _conjugate(problem, G, G_prev, D_prev)
         else:
             D = -G
-        dZ = problem.linear(D)
+        (dZ,) = bk.keep(problem.linear(D))
         slope = problem.group_sum(G * D)
         if step is None:
             t, delta = _line_search(problem, x, z, cache, D, dZ, slope)
@@ -146,13 +155,15 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
             # An absurd step may overflow; the check below reports it as divergence.
             with np.errstate(over="ignore", invalid="ignore"):
                 delta = problem.change(x, z, cache, t * D, t * dZ)
-            if not np.all(delta <= 4 * np.finfo(x.dtype).eps * np.abs(f)):
+            if not np.all(delta <= 4 * np.finfo(bk.host_dtype).eps * np.abs(f)):
                 # A descent step below 2/L never raises the objective: the fixed step
                 # is too large. Stop at the current, lowest iterate.
                 result.diverged = True
                 result.store(active, *problem.to_coef(x), it, cert, f, tol)
                 break
-        x, z, f = x + t * D, z + t * dZ, f + delta
+        t_params = bk.params(t)
+        x, f = x + t_params * D, f + delta
+        (z,) = bk.keep(z + t_params * dZ)
         G_prev, D_prev = G, D
         result.objective[active] = f
         result.loss_curve.append(result.objective.sum())
@@ -167,10 +178,12 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
 
 def _conjugate(problem, G, G_prev, D_prev):
     """Polak-Ribiere+ direction; ``-G`` where it would not descend."""
+    bk = problem.backend
     previous = problem.group_sum(G_prev**2)
     beta = problem.group_sum(G * (G - G_prev)) / np.where(previous > 0, previous, 1)
-    D = -G + np.maximum(beta, 0) * D_prev
-    return np.where(problem.group_sum(G * D) < 0, D, -G)
+    D = -G + bk.params(np.maximum(beta, 0)) * D_prev
+    descends = bk.params(problem.group_sum(G * D) < 0, dtype=bool)
+    return bk.xp.where(descends, D, -G)
 
 
 def _line_search(problem, x, z, cache, D, dZ, slope):

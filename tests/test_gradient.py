@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from scipy.optimize import check_grad
 
+from sklogreg._backend import Backend
 from sklogreg._multiclass import make_problem
 
 
@@ -12,12 +13,13 @@ def _problem(n_classes, multi_class, fit_intercept, precondition, seed=0):
     X = rng.normal(size=(40, 5)) * [1, 10, 0.1, 3, 1] + [0, 5, -2, 0, 1]
     y = rng.integers(n_classes, size=40)
     s = rng.uniform(0.1, 2.0, size=40)
+    Y = (y[:, None] == np.arange(n_classes)).astype(float)
     problem = make_problem(
         X,
-        y,
-        n_classes,
-        s / s.sum(),
-        0.3 / s.sum(),
+        Y,
+        (s / s.sum())[:, None],
+        np.array([0.3 / s.sum()]),
+        backend=Backend(X),
         multi_class=multi_class,
         fit_intercept=fit_intercept,
         precondition=precondition,

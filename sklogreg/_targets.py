@@ -1,0 +1,120 @@
+"""Classes, one-hot targets and sample weights of a fit, on the side of ``X``.
+
+Labels may come as NumPy (any dtype, strings included), in an array API
+namespace (possibly another one than ``X``'s, or another device), or as a
+Dask array. The fit needs three things from them: the sorted classes (the
+``classes_`` attribute, kept in the namespace of ``y``), the same classes on
+the host, and one-hot targets ``Y`` in ``X``'s namespace, dtype and device.
+Class weights are derived on the host from the weighted class counts
+``s^T Y``, one small reduction, so ``y`` is never gathered.
+"""
+
+import numpy as np
+from sklearn.utils._array_api import _is_numpy_namespace, get_namespace, move_to
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight
+
+
+def encode_targets(y, backend):
+    """Classes and one-hot targets of the validated labels ``y``.
+
+    Parameters
+    ----------
+    y : array of shape (n_samples,)
+    backend : Backend
+        The backend of ``X``.
+
+    Returns
+    -------
+    classes : array of shape (n_classes,)
+        Sorted labels, in the namespace of ``y``.
+    classes_host : ndarray of shape (n_classes,)
+    Y : array of shape (n_samples, n_classes)
+        One-hot targets, row side.
+    """
+    bk = backend
+    xp_y, _ = get_namespace(y)
+    if _is_numpy_namespace(xp_y):
+        check_classification_targets(y)
+        classes = np.unique(y)
+        # searchsorted: np.unique(return_inverse=True) sorts all of y again.
+        index = np.searchsorted(classes, y)
+        Y = (index[:, None] == np.arange(len(classes))).astype(bk.host_dtype)
+        return classes, classes, bk.rows(Y)
+    if bk.lazy:
+        classes_host = np.unique(np.asarray(xp_y.unique_values(y).compute()))
+        classes = bk.output(classes_host)
+    else:
+        classes = xp_y.sort(xp_y.unique_values(y))
+        classes_host = bk.host(move_to(classes, xp=bk.xp, device=bk.device))
+    # The label type follows from the distinct values alone.
+    check_classification_targets(classes_host)
+    y = move_to(y, xp=bk.xp, device=bk.device)
+    Y = y[:, None] == bk.params(classes_host, dtype=classes_host.dtype)[None, :]
+    Y = bk.xp.astype(Y, bk.dtype)
+    if bk.lazy:
+        Y = Y.rechunk((bk.row_chunks, -1))
+    return classes, classes_host, Y
+
+
+def sample_weights(X, Y, sample_weight, classes, *, class_weight, per_class, backend):
+    """Normalized sample weights times class weights, and their totals.
+
+    Parameters
+    ----------
+    X : array or sparse matrix of shape (n_samples, n_features)
+    Y : array of shape (n_samples, n_classes)
+        One-hot targets from :func:`encode_targets`.
+    sample_weight : array-like of shape (n_samples,) or None
+    classes : ndarray of shape (n_classes,)
+        The classes on the host.
+    class_weight : dict, "balanced" or None
+    per_class : bool
+        Balance each class against the rest (one-vs-rest with
+        ``class_weight="balanced"``, as ``OneVsRestClassifier(LogisticRegression(
+        class_weight="balanced"))``): one weight column per class.
+    backend : Backend
+
+    Returns
+    -------
+    weights : array of shape (n_samples, 1) or (n_samples, n_classes)
+        Row side, each column summing to one.
+    total : ndarray of shape (1,) or (n_classes,)
+        The sums ``S`` they were divided by (host).
+    """
+    bk, xp = backend, backend.xp
+    if sample_weight is not None and not bk.numpy:
+        sample_weight = move_to(sample_weight, xp=xp, device=bk.device)
+    s = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+    if bk.lazy:
+        s = s.rechunk((bk.row_chunks,))
+    weights = s[:, None]
+    if class_weight is not None:
+        (counts,) = bk.collect(s @ Y)
+        counts = bk.host(counts).astype(np.float64)
+        if per_class:
+            binary = np.array([False, True])
+            factors = np.array(
+                [
+                    compute_class_weight(
+                        "balanced", classes=binary, y=binary, sample_weight=[rest, count]
+                    )
+                    for rest, count in zip(counts.sum() - counts, counts, strict=True)
+                ]
+            )
+            rest, own = bk.params(factors[:, 0]), bk.params(factors[:, 1])
+            weights = weights * (rest + (own - rest) * Y)
+        else:
+            factors = compute_class_weight(
+                class_weight, classes=classes, y=classes, sample_weight=counts
+            )
+            weights = weights * (Y @ bk.params(factors))[:, None]
+    (total,) = bk.collect(xp.sum(weights, axis=0))
+    total = bk.host(total)
+    if not np.all(total > 0):
+        raise ValueError(
+            "The sample weights (times the class weights) sum to zero: give at "
+            "least one sample a positive weight."
+        )
+    return weights / bk.params(total), total
