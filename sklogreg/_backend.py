@@ -19,6 +19,7 @@ reduction (``X^T R``, sums over rows) is a sum over chunks computed by Dask.
 import numpy as np
 import scipy.sparse as sp
 from scipy import special
+from sklearn.externals.array_api_compat import numpy as np_compat
 from sklearn.utils._array_api import (
     _convert_to_numpy,
     _is_numpy_namespace,
@@ -41,6 +42,8 @@ class Backend:
         self.xp, self.device, self.dtype = xp, device, X.dtype
         self.numpy = _is_numpy_namespace(xp)
         self.lazy = _is_xp_namespace(xp, "dask.array")
+        # The namespace of parameter-side arrays.
+        self.pxp = np_compat if self.lazy else xp
         self.row_chunks = X.chunks[0] if self.lazy else None
         # The NumPy twin of X's dtype, for host-side arrays.
         self.host_dtype = np.dtype(np.float32 if X.dtype == xp.float32 else np.float64)
@@ -67,7 +70,7 @@ class Backend:
 
     def host(self, a):
         """A parameter-side array or a reduction as a NumPy array."""
-        if self.numpy:
+        if self.numpy or isinstance(a, (np.ndarray, np.generic)):
             return np.asarray(a)
         if self.lazy:
             return np.asarray(a.compute() if hasattr(a, "compute") else a)

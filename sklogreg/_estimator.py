@@ -223,7 +223,7 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
             step = None
         elif self.learning_rate == "auto":
             lipschitz = problem.lipschitz()
-            step = 1.0 / lipschitz if lipschitz > 0 else 1.0  # 0: a flat objective
+            step = 1.0 / float(lipschitz) if lipschitz > 0 else 1.0  # 0: a flat objective
         else:
             step = float(self.learning_rate)
         coef, intercept = self._initial_coef(problem, X, backend.host_dtype)
@@ -380,6 +380,7 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
+        check_same_namespace(X, self, attribute="coef_", method="predict_proba")
         log_proba = self.predict_log_proba(X)
         return get_namespace(log_proba)[0].exp(log_proba)
 

@@ -34,7 +34,8 @@ class BinaryLoss:
     def __init__(self, Y, backend):
         # With ``u = flip * z``, ``flip = 1 - 2y``, the loss is log(1 + exp(u)):
         # one expression for both labels, free of cancellation.
-        self.flip, self.backend = 1 - 2 * Y, backend
+        (self.flip,) = backend.keep(1 - 2 * Y)
+        self.backend = backend
 
     @property
     def n_columns(self):

@@ -50,8 +50,9 @@ class LinearProblem:
     """
 
     def __init__(self, X, loss, weights, alpha, *, fit_intercept, precondition, per_column):
-        self.X, self.loss, self.weights = X, loss, weights
+        self.X, self.loss = X, loss
         self.backend = bk = loss.backend
+        (self.weights,) = bk.keep(weights)
         self.alpha = np.asarray(alpha, dtype=bk.host_dtype).reshape(-1)
         self.fit_intercept, self.per_column = fit_intercept, per_column
         self.precondition = precondition
@@ -173,7 +174,7 @@ class LinearProblem:
     # -- objective and gradient ---------------------------------------------
     def group_sum(self, A):
         """Host sum of ``A`` over its rows and, for a coupled problem, columns."""
-        total = self.backend.host(self.backend.xp.sum(A, axis=0))
+        total = self.backend.host(self.backend.pxp.sum(A, axis=0))
         return total if self.per_column else total.sum(keepdims=True)
 
     def weighted_sum(self, rows):
@@ -196,17 +197,17 @@ class LinearProblem:
         with ``tol``. ``X^T R`` and the intercept's sum are one reduction over
         the rows.
         """
-        bk, xp = self.backend, self.backend.xp
+        bk, xp, pxp = self.backend, self.backend.xp, self.backend.pxp
         R = self.weights * dloss
         XtR, grad_b = bk.collect(bk.dense(self.X.T @ R), xp.sum(R, axis=0))
         W, _ = self.to_coef(theta)
         grad_W = XtR + self._alpha * W
-        abs_max = bk.host(xp.max(xp.abs(grad_W), axis=0))
+        abs_max = bk.host(pxp.max(pxp.abs(grad_W), axis=0))
         if self.fit_intercept:
             abs_max = np.maximum(abs_max, np.abs(bk.host(grad_b)))
             # d/dV = D (grad_W - mu grad_b^T); d/dc = grad_b.
             grad_V = self._scale * (grad_W - self._mu[:, None] * grad_b[None, :])
-            G = xp.concat([grad_V, (self._intercept_scale * grad_b)[None, :]], axis=0)
+            G = pxp.concat([grad_V, (self._intercept_scale * grad_b)[None, :]], axis=0)
         else:
             G = self._scale * grad_W
         certificate = abs_max if self.per_column else abs_max.max(keepdims=True)
@@ -269,7 +270,7 @@ def _weighted_moments(X, weights, backend, *extra):
     rows = max(1, int(2**17 // max(per_row, 1)))
     first = second = 0
     for start in range(0, X.shape[0], rows):
-        stop = start + rows
+        stop = min(start + rows, X.shape[0])
         block = X[start:stop] if sp.issparse(X) else X[start:stop, ...]
         w_block = weights[start:stop, ...]
         first = first + bk.dense(block.T @ w_block)

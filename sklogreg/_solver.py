@@ -154,7 +154,7 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
             t = np.full_like(slope, step)
             # An absurd step may overflow; the check below reports it as divergence.
             with np.errstate(over="ignore", invalid="ignore"):
-                delta = problem.change(x, z, cache, t * D, t * dZ)
+                delta = problem.change(x, z, cache, step * D, step * dZ)
             if not np.all(delta <= 4 * np.finfo(bk.host_dtype).eps * np.abs(f)):
                 # A descent step below 2/L never raises the objective: the fixed step
                 # is too large. Stop at the current, lowest iterate.
@@ -183,7 +183,7 @@ def _conjugate(problem, G, G_prev, D_prev):
     beta = problem.group_sum(G * (G - G_prev)) / np.where(previous > 0, previous, 1)
     D = -G + bk.params(np.maximum(beta, 0)) * D_prev
     descends = bk.params(problem.group_sum(G * D) < 0, dtype=bool)
-    return bk.xp.where(descends, D, -G)
+    return bk.pxp.where(descends, D, -G)
 
 
 def _line_search(problem, x, z, cache, D, dZ, slope):
@@ -191,7 +191,8 @@ def _line_search(problem, x, z, cache, D, dZ, slope):
     q = problem.curvature(cache, x, dZ, D)
     t = np.where(q > 0, -slope / np.where(q > 0, q, 1), 1.0)
     for _ in range(_MAX_HALVINGS):
-        delta = problem.change(x, z, cache, t * D, t * dZ)
+        on_params = problem.backend.params(t)
+        delta = problem.change(x, z, cache, on_params * D, on_params * dZ)
         bad = ~(delta <= _ARMIJO * t * slope)
         if not bad.any():
             return t, delta
