@@ -104,12 +104,13 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
     result = SolverResult(problem, theta, n_groups)
     active = np.arange(n_groups)  # groups still iterating
     x = theta
-    (z,) = bk.keep(problem.linear(x))
+    z = problem.linear(x)
     stalled = np.zeros(n_groups, dtype=bool)  # no decrease at any step size
     G_prev = D_prev = None
 
     for it in range(max_iter + 1):
-        dloss, cache = bk.keep(*problem.loss.evaluate(z))
+        # One persist (Dask) for the predictor and what the loss derives from it.
+        z, dloss, cache = bk.keep(z, *problem.loss.evaluate(z))
         G, cert = problem.gradient(x, dloss)
         if it == 0:
             # Later values are tracked through the exact change of each step.
@@ -163,7 +164,7 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
                 break
         t_params = bk.params(t)
         x, f = x + t_params * D, f + delta
-        (z,) = bk.keep(z + t_params * dZ)
+        z = z + t_params * dZ
         G_prev, D_prev = G, D
         result.objective[active] = f
         result.loss_curve.append(result.objective.sum())

@@ -84,11 +84,14 @@ def sample_weights(X, Y, sample_weight, classes, *, class_weight, per_class, bac
         The sums ``S`` they were divided by (host).
     """
     bk, xp = backend, backend.xp
-    if sample_weight is not None and not bk.numpy:
-        sample_weight = move_to(sample_weight, xp=xp, device=bk.device)
-    s = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
-    if bk.lazy:
-        s = s.rechunk((bk.row_chunks,))
+    if sample_weight is None and bk.lazy:  # ones in the row chunks of X
+        s = xp.ones(X.shape[0], dtype=X.dtype, chunks=(bk.row_chunks,))
+    else:
+        if sample_weight is not None and not bk.numpy:
+            sample_weight = move_to(sample_weight, xp=xp, device=bk.device)
+        s = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        if bk.lazy:
+            s = s.rechunk((bk.row_chunks,))
     weights = s[:, None]
     if class_weight is not None:
         (counts,) = bk.collect(s @ Y)

@@ -56,3 +56,14 @@ def reference_fit(X, y, *, multi_class, tol=1e-12, sample_weight=None, **params)
 def relative_error(actual, desired):
     """Largest absolute difference over the largest reference magnitude."""
     return np.abs(actual - desired).max() / max(np.abs(desired).max(), 1e-300)
+
+
+def assert_same_model(coef, intercept, reference, rtol=1e-8):
+    """Host ``coef`` and ``intercept`` equal ``reference``'s to ``rtol``.
+
+    Relative to the largest reference coefficient, so that entries near zero
+    are held to the same absolute standard.
+    """
+    atol = rtol * np.abs(reference.coef_).max()
+    np.testing.assert_allclose(coef, reference.coef_, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(intercept, reference.intercept_, rtol=rtol, atol=atol)

@@ -1,0 +1,135 @@
+"""The same fits in other array namespaces: array-api-strict and PyTorch (CPU).
+
+Each fit under ``array_api_dispatch`` is compared with the NumPy fit of the
+same data: the same iterations in another library, so coefficients, iteration
+counts and probabilities agree to rounding. Fitted attributes and predictions
+must stay in the namespace and on the device of ``X``; array-api-strict's
+second device (``device1``) makes any array that slipped to another device
+an error.
+"""
+
+import array_api_strict
+import numpy as np
+import pytest
+import torch
+from sklearn import config_context
+from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._array_api import device as array_device
+from sklearn.utils._array_api import get_namespace, move_to
+
+from sklogreg import ScratchLogisticRegression
+
+from .conftest import assert_same_model
+
+NAMESPACES = {
+    "array_api_strict": lambda a: array_api_strict.asarray(
+        a, device=array_api_strict.Device("device1")
+    ),
+    "torch": torch.asarray,
+}
+
+
+def _data(name):
+    loader = {"iris": load_iris, "breast_cancer": load_breast_cancer}[name]
+    X, y = loader(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+CASES = {
+    "binary": ("breast_cancer", {}, False),
+    "binary-no-intercept-weighted": ("breast_cancer", {"fit_intercept": False}, True),
+    "ovr": ("iris", {}, False),
+    "ovr-balanced-weighted": ("iris", {"class_weight": "balanced"}, True),
+    "multinomial": ("iris", {"multi_class": "multinomial", "C": 10.0}, False),
+    "multinomial-dict-weights": (
+        "iris",
+        {"multi_class": "multinomial", "class_weight": {0: 2.0, 2: 0.5}},
+        True,
+    ),
+    "gd": ("iris", {"solver": "gd", "tol": 1e-3}, False),
+}
+
+
+def _host(a):
+    return np.asarray(move_to(a, xp=np, device="cpu"))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("namespace", sorted(NAMESPACES))
+def test_fit_matches_numpy(namespace, case):
+    name, params, weighted = CASES[case]
+    X, y = _data(name)
+    sample_weight = np.random.default_rng(0).uniform(0.5, 2.0, len(y)) if weighted else None
+    params = {"tol": 1e-10, **params}
+    reference = ScratchLogisticRegression(**params).fit(X, y, sample_weight=sample_weight)
+
+    to = NAMESPACES[namespace]
+    X_xp = to(X)
+    with config_context(array_api_dispatch=True):
+        model = ScratchLogisticRegression(**params).fit(
+            X_xp, to(y), sample_weight=None if sample_weight is None else to(sample_weight)
+        )
+        proba = model.predict_proba(X_xp)
+        labels = model.predict(X_xp)
+        xp = get_namespace(X_xp)[0]
+        for value in (model.coef_, model.intercept_, model.n_iter_, proba, labels):
+            assert get_namespace(value)[0] is xp
+            assert array_device(value) == array_device(X_xp)
+
+    assert_same_model(_host(model.coef_), _host(model.intercept_), reference)
+    np.testing.assert_array_equal(_host(model.n_iter_), reference.n_iter_)
+    np.testing.assert_allclose(_host(proba), reference.predict_proba(X), atol=1e-10)
+    np.testing.assert_array_equal(_host(labels), reference.predict(X))
+    assert _host(model.grad_norm_).max() <= params["tol"]
+
+
+@pytest.mark.parametrize("namespace", sorted(NAMESPACES))
+def test_float32_stays_float32(namespace):
+    X, y = _data("iris")
+    X32 = X.astype(np.float32)
+    reference = ScratchLogisticRegression(multi_class="multinomial").fit(X32, y)
+    to = NAMESPACES[namespace]
+    with config_context(array_api_dispatch=True):
+        model = ScratchLogisticRegression(multi_class="multinomial").fit(to(X32), to(y))
+        proba = model.predict_proba(to(X32))
+    assert _host(model.coef_).dtype == np.float32
+    assert _host(proba).dtype == np.float32
+    # float32 rounding, summed in another order: agreement to float32 precision.
+    np.testing.assert_allclose(_host(model.coef_), reference.coef_, rtol=1e-3, atol=1e-3)
+
+
+def test_mixed_namespaces_follow_X():
+    """y and sample_weight from another library move to X's namespace."""
+    X, y = _data("iris")
+    weights = np.linspace(0.5, 1.5, len(y))
+    reference = ScratchLogisticRegression(tol=1e-10).fit(X, y, sample_weight=weights)
+    with config_context(array_api_dispatch=True):
+        model = ScratchLogisticRegression(tol=1e-10).fit(
+            torch.asarray(X),
+            array_api_strict.asarray(y),
+            sample_weight=array_api_strict.asarray(weights),
+        )
+    assert isinstance(model.coef_, torch.Tensor)
+    np.testing.assert_allclose(_host(model.coef_), reference.coef_, rtol=1e-8, atol=1e-10)
+
+
+def test_string_labels_with_torch():
+    """Labels stay NumPy strings; the model and scores live in torch."""
+    X, y = _data("iris")
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    with config_context(array_api_dispatch=True):
+        model = ScratchLogisticRegression().fit(torch.asarray(X), names)
+        labels = model.predict(torch.asarray(X))
+        scores = model.decision_function(torch.asarray(X))
+    assert isinstance(scores, torch.Tensor)
+    expected = ScratchLogisticRegression().fit(X, names).predict(X)
+    np.testing.assert_array_equal(labels, expected)
+
+
+def test_predict_in_another_namespace_is_refused():
+    X, y = _data("iris")
+    with config_context(array_api_dispatch=True):
+        model = ScratchLogisticRegression().fit(torch.asarray(X), torch.asarray(y))
+        with pytest.raises(ValueError, match="must use the same namespace"):
+            model.predict(X)

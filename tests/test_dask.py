@@ -1,0 +1,105 @@
+"""Dask arrays split by rows: the same fit as NumPy, computed chunk by chunk.
+
+Every reduction over the samples (the gradient ``X^T R``, sums of per-row
+losses) is a sum over chunks computed by Dask; only vectors of the size of
+the coefficients come back to the client. These tests check the answer
+against NumPy's, that no task ever holds more rows of ``X`` than a chunk,
+and a fit on a ``dask.distributed`` cluster.
+"""
+
+import dask
+import dask.array as da
+import numpy as np
+import pytest
+from dask.callbacks import Callback
+from distributed import Client, LocalCluster
+from sklearn import config_context
+from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.preprocessing import StandardScaler
+
+from sklogreg import ScratchLogisticRegression
+
+from .conftest import assert_same_model
+
+CHUNK = 40
+
+
+def _data(name):
+    loader = {"iris": load_iris, "breast_cancer": load_breast_cancer}[name]
+    X, y = loader(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def _dask_fit(X, y, sample_weight=None, **params):
+    chunks = (CHUNK, X.shape[1])
+    with config_context(array_api_dispatch=True):
+        model = ScratchLogisticRegression(**params).fit(
+            da.from_array(X, chunks=chunks),
+            da.from_array(y, chunks=CHUNK),
+            sample_weight=sample_weight,
+        )
+        proba = model.predict_proba(da.from_array(X, chunks=chunks))
+        labels = model.predict(da.from_array(X, chunks=chunks))
+    return model, proba, labels
+
+
+def _assert_same_fit(model, proba, labels, reference, X):
+    assert isinstance(model.coef_, da.Array) and isinstance(proba, da.Array)
+    coef, intercept, n_iter, proba, labels = dask.compute(
+        model.coef_, model.intercept_, model.n_iter_, proba, labels
+    )
+    assert_same_model(coef, intercept, reference)
+    np.testing.assert_array_equal(n_iter, reference.n_iter_)
+    np.testing.assert_allclose(proba, reference.predict_proba(X), atol=1e-10)
+    np.testing.assert_array_equal(labels, reference.predict(X))
+
+
+@pytest.mark.parametrize(
+    "name, params, weighted",
+    [
+        ("breast_cancer", {}, False),
+        ("iris", {"class_weight": "balanced"}, True),
+        ("iris", {"multi_class": "multinomial", "C": 10.0}, False),
+    ],
+)
+def test_dask_matches_numpy(name, params, weighted):
+    X, y = _data(name)
+    weights = np.random.default_rng(0).uniform(0.5, 2.0, len(y)) if weighted else None
+    params = {"tol": 1e-6, **params}
+    reference = ScratchLogisticRegression(**params).fit(X, y, sample_weight=weights)
+    _assert_same_fit(*_dask_fit(X, y, weights, **params), reference, X)
+
+
+class _LargestTaskOutput(Callback):
+    """Records the most rows any task returned, and how many tasks ran."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.tasks = 0, 0
+
+    def _posttask(self, key, result, dsk, state, worker_id):
+        self.tasks += 1
+        if isinstance(result, np.ndarray) and result.ndim >= 1:
+            self.rows = max(self.rows, result.shape[0])
+
+
+def test_X_is_never_gathered():
+    """No task holds more rows than a chunk: reductions happen chunk by chunk."""
+    X, y = _data("breast_cancer")  # 569 samples, 30 features, chunks of 40 rows
+    watcher = _LargestTaskOutput()
+    with watcher:
+        model, _, _ = _dask_fit(X, y)
+    assert watcher.tasks > 100  # the fit ran on Dask
+    assert watcher.rows <= CHUNK
+    assert model.n_iter_.compute()[0] > 5
+
+
+def test_fit_on_a_local_cluster():
+    X, y = _data("iris")
+    reference = ScratchLogisticRegression(multi_class="multinomial").fit(X, y)
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
+        Client(cluster),
+    ):
+        fitted = _dask_fit(X, y, multi_class="multinomial")
+        _assert_same_fit(*fitted, reference, X)
