@@ -76,5 +76,5 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-html_sidebars = {"index": [], "benchmarks": []}
+html_sidebars = {"index": [], "benchmarks": [], "scaling_out": []}
 html_show_sourcelink = False

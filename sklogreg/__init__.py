@@ -2,5 +2,5 @@
 
 from ._estimator import ScratchLogisticRegression
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["ScratchLogisticRegression", "__version__"]

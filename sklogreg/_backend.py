@@ -123,9 +123,7 @@ class Backend:
         """Row-wise ``log(softmax(Z))``."""
         if self.numpy:
             return special.log_softmax(Z, axis=1)
-        shifted = Z - self.xp.max(Z, axis=1, keepdims=True)
-        total = self.xp.sum(self.xp.exp(shifted), axis=1, keepdims=True)
-        return shifted - self.xp.log(total)
+        return Z - self.logsumexp(Z)
 
     def softmax(self, Z):
         """Row-wise softmax."""

@@ -73,19 +73,21 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
-        Coefficients; one row for two classes.
-    intercept_ : ndarray of shape (1,) or (n_classes,)
+    classes_ : array of shape (n_classes,)
+        Class labels, in the array library of ``y`` (NumPy for strings).
+    coef_ : array of shape (1, n_features) or (n_classes, n_features)
+        Coefficients; one row for two classes. Like the attributes below, a
+        NumPy array, or, under scikit-learn's ``array_api_dispatch``, an
+        array of ``X``'s library on ``X``'s device (a Dask array for Dask).
+    intercept_ : array of shape (1,) or (n_classes,)
         Intercepts (zeros when ``fit_intercept=False``).
-    n_iter_ : ndarray of shape (1,) or (n_classes,)
+    n_iter_ : array of shape (1,) or (n_classes,)
         Iterations run; one entry per class for one-vs-rest.
-    loss_curve_ : ndarray of shape (n_iterations + 1,)
+    loss_curve_ : array of shape (n_iterations + 1,)
         Objective before the first and after every iteration (summed over
         the classes for one-vs-rest), ``n_iterations`` being the largest
         entry of `n_iter_`.
-    grad_norm_ : ndarray of shape (1,) or (n_classes,)
+    grad_norm_ : array of shape (1,) or (n_classes,)
         Final infinity norm of the gradient, the quantity compared to ``tol``.
     n_features_in_ : int
         Number of features seen during fit.
@@ -178,7 +180,7 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
         self : ScratchLogisticRegression
             The fitted estimator.
         """
-        xp, _, device = get_namespace_and_device(X)
+        xp, _ = get_namespace(X)
         X, y = validate_data(
             self, X, y, accept_sparse="csr", dtype=[xp.float64, xp.float32]
         )
@@ -197,8 +199,8 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
                 "descent: use it with solver='gd', or keep learning_rate='auto' with "
                 "solver='cg', which picks its steps by line search."
             )
-        self._softmax = n_classes > 2 and self.multi_class == "multinomial"
-        ovr = n_classes > 2 and not self._softmax
+        softmax = n_classes > 2 and self.multi_class == "multinomial"
+        ovr = n_classes > 2 and not softmax
         weights, total = sample_weights(
             X,
             Y,
@@ -239,9 +241,11 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
         )
         # Fitted attributes live where X lives (its namespace and device).
         self.coef_, self.intercept_ = backend.output(coef), backend.output(intercept)
+        self._softmax = softmax
         self.n_iter_ = backend.output(result.n_iter)
-        self.grad_norm_ = backend.output(result.certificate)
-        self.loss_curve_ = backend.output(result.loss_curve)
+        # In X's dtype: some devices have no float64.
+        self.grad_norm_ = backend.output(result.certificate.astype(backend.host_dtype))
+        self.loss_curve_ = backend.output(result.loss_curve.astype(backend.host_dtype))
         self._warn_if_unconverged(result)
         return self
 
@@ -378,7 +382,7 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
+        proba : array of shape (n_samples, n_classes)
         """
         check_same_namespace(X, self, attribute="coef_", method="predict_proba")
         log_proba = self.predict_log_proba(X)

@@ -162,11 +162,15 @@ class LinearProblem:
             V = np.vstack([V, c[None, :]])
         return self.backend.params(V)
 
-    def linear(self, theta):
-        """Linear predictor ``Z = X W + b``; linear in ``theta`` (no offset)."""
+    def linear(self, theta, start=False):
+        """Linear predictor ``Z = X W + b``; linear in ``theta`` (no offset).
+
+        With ``start=True``, all-zero weights (a cold start) skip the pass
+        over ``X``; the test costs a device sync, so only the start asks.
+        """
         bk = self.backend
         W, b = self.to_coef(theta)
-        if not bk.lazy and not bool(bk.host(bk.xp.any(W != 0))):  # a cold start
+        if start and not bk.lazy and not bool(bk.host(bk.xp.any(W != 0))):
             shape = (self.X.shape[0], W.shape[1])
             return bk.xp.zeros(shape, dtype=W.dtype, device=bk.device) + b
         return bk.dense(self.X @ W) + b
@@ -194,8 +198,8 @@ class LinearProblem:
 
         The certificate is the infinity norm of the gradient with respect to
         the original ``(W, b)``: the quantity scikit-learn's lbfgs compares
-        with ``tol``. ``X^T R`` and the intercept's sum are one reduction over
-        the rows.
+        with ``tol``. With Dask, ``X^T R`` and the intercept's sum are
+        computed in one pass over the chunks.
         """
         bk, xp, pxp = self.backend, self.backend.xp, self.backend.pxp
         R = self.weights * dloss
@@ -260,14 +264,15 @@ def _weighted_moments(X, weights, backend, *extra):
     ``weights`` has shape ``(n_samples, m)``; both results ``(n_features, m)``.
     ``extra`` reductions are evaluated in the same pass and returned after
     them. In memory, rows are taken in blocks of about 2**17 entries, so the
-    extra memory is O(2**17) however large ``X`` is; Dask reduces chunk by
-    chunk on its own.
+    extra memory is O(2**17) however large ``X`` is (2**24 on other array
+    libraries, where small products cost a kernel launch each); Dask reduces
+    chunk by chunk on its own.
     """
     bk = backend
     if bk.lazy:
         return bk.collect(X.T @ weights, (X * X).T @ weights, *extra)
     per_row = X.nnz / max(X.shape[0], 1) if sp.issparse(X) else X.shape[1]
-    rows = max(1, int(2**17 // max(per_row, 1)))
+    rows = max(1, int((2**17 if bk.numpy else 2**24) // max(per_row, 1)))
     first = second = 0
     for start in range(0, X.shape[0], rows):
         stop = min(start + rows, X.shape[0])

@@ -104,7 +104,7 @@ def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0
     result = SolverResult(problem, theta, n_groups)
     active = np.arange(n_groups)  # groups still iterating
     x = theta
-    z = problem.linear(x)
+    z = problem.linear(x, start=True)
     stalled = np.zeros(n_groups, dtype=bool)  # no decrease at any step size
     G_prev = D_prev = None
 

@@ -10,7 +10,12 @@ Class weights are derived on the host from the weighted class counts
 """
 
 import numpy as np
-from sklearn.utils._array_api import _is_numpy_namespace, get_namespace, move_to
+from sklearn.utils._array_api import (
+    _is_numpy_namespace,
+    _is_xp_namespace,
+    get_namespace,
+    move_to,
+)
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight
@@ -42,9 +47,9 @@ def encode_targets(y, backend):
         index = np.searchsorted(classes, y)
         Y = (index[:, None] == np.arange(len(classes))).astype(bk.host_dtype)
         return classes, classes, bk.rows(Y)
-    if bk.lazy:
+    if _is_xp_namespace(xp_y, "dask.array"):  # distinct labels: one reduction
         classes_host = np.unique(np.asarray(xp_y.unique_values(y).compute()))
-        classes = bk.output(classes_host)
+        classes = xp_y.asarray(classes_host)
     else:
         classes = xp_y.sort(xp_y.unique_values(y))
         classes_host = bk.host(move_to(classes, xp=bk.xp, device=bk.device))
@@ -87,11 +92,15 @@ def sample_weights(X, Y, sample_weight, classes, *, class_weight, per_class, bac
     if sample_weight is None and bk.lazy:  # ones in the row chunks of X
         s = xp.ones(X.shape[0], dtype=X.dtype, chunks=(bk.row_chunks,))
     else:
-        if sample_weight is not None and not bk.numpy:
+        if not bk.numpy and sample_weight is not None and np.ndim(sample_weight) > 0:
+            # Lists, NumPy, or another library or device: to X's side.
+            if not hasattr(sample_weight, "__array_namespace__"):
+                sample_weight = np.asarray(sample_weight)
             sample_weight = move_to(sample_weight, xp=xp, device=bk.device)
         s = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
         if bk.lazy:
             s = s.rechunk((bk.row_chunks,))
+    (s,) = bk.keep(s)  # Dask: computed once, not re-derived in every graph
     weights = s[:, None]
     if class_weight is not None:
         (counts,) = bk.collect(s @ Y)

@@ -58,6 +58,12 @@ def relative_error(actual, desired):
     return np.abs(actual - desired).max() / max(np.abs(desired).max(), 1e-300)
 
 
+def standardized(name):
+    """A built-in data set (``iris`` or ``breast_cancer``) with standardized features."""
+    loader = {"iris": load_iris, "breast_cancer": load_breast_cancer}[name]
+    return _standardized(loader)
+
+
 def assert_same_model(coef, intercept, reference, rtol=1e-8):
     """Host ``coef`` and ``intercept`` equal ``reference``'s to ``rtol``.
 

@@ -13,14 +13,12 @@ import numpy as np
 import pytest
 import torch
 from sklearn import config_context
-from sklearn.datasets import load_breast_cancer, load_iris
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils._array_api import device as array_device
 from sklearn.utils._array_api import get_namespace, move_to
 
 from sklogreg import ScratchLogisticRegression
 
-from .conftest import assert_same_model
+from .conftest import assert_same_model, standardized
 
 NAMESPACES = {
     "array_api_strict": lambda a: array_api_strict.asarray(
@@ -28,12 +26,6 @@ NAMESPACES = {
     ),
     "torch": torch.asarray,
 }
-
-
-def _data(name):
-    loader = {"iris": load_iris, "breast_cancer": load_breast_cancer}[name]
-    X, y = loader(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
 
 
 CASES = {
@@ -59,7 +51,7 @@ def _host(a):
 @pytest.mark.parametrize("namespace", sorted(NAMESPACES))
 def test_fit_matches_numpy(namespace, case):
     name, params, weighted = CASES[case]
-    X, y = _data(name)
+    X, y = standardized(name)
     sample_weight = np.random.default_rng(0).uniform(0.5, 2.0, len(y)) if weighted else None
     params = {"tol": 1e-10, **params}
     reference = ScratchLogisticRegression(**params).fit(X, y, sample_weight=sample_weight)
@@ -86,7 +78,7 @@ def test_fit_matches_numpy(namespace, case):
 
 @pytest.mark.parametrize("namespace", sorted(NAMESPACES))
 def test_float32_stays_float32(namespace):
-    X, y = _data("iris")
+    X, y = standardized("iris")
     X32 = X.astype(np.float32)
     reference = ScratchLogisticRegression(multi_class="multinomial").fit(X32, y)
     to = NAMESPACES[namespace]
@@ -101,7 +93,7 @@ def test_float32_stays_float32(namespace):
 
 def test_mixed_namespaces_follow_X():
     """y and sample_weight from another library move to X's namespace."""
-    X, y = _data("iris")
+    X, y = standardized("iris")
     weights = np.linspace(0.5, 1.5, len(y))
     reference = ScratchLogisticRegression(tol=1e-10).fit(X, y, sample_weight=weights)
     with config_context(array_api_dispatch=True):
@@ -114,9 +106,25 @@ def test_mixed_namespaces_follow_X():
     np.testing.assert_allclose(_host(model.coef_), reference.coef_, rtol=1e-8, atol=1e-10)
 
 
+def test_list_and_scalar_sample_weight_with_torch():
+    X, y = standardized("iris")
+    weights = list(np.linspace(0.5, 1.5, len(y)))
+    reference = ScratchLogisticRegression().fit(X, y, sample_weight=weights)
+    with config_context(array_api_dispatch=True):
+        model = ScratchLogisticRegression().fit(
+            torch.asarray(X), torch.asarray(y), sample_weight=weights
+        )
+        uniform = ScratchLogisticRegression().fit(
+            torch.asarray(X), torch.asarray(y), sample_weight=2.0
+        )
+    assert_same_model(_host(model.coef_), _host(model.intercept_), reference)
+    reference = ScratchLogisticRegression().fit(X, y, sample_weight=np.full(len(y), 2.0))
+    assert_same_model(_host(uniform.coef_), _host(uniform.intercept_), reference)
+
+
 def test_string_labels_with_torch():
     """Labels stay NumPy strings; the model and scores live in torch."""
-    X, y = _data("iris")
+    X, y = standardized("iris")
     names = np.array(["setosa", "versicolor", "virginica"])[y]
     with config_context(array_api_dispatch=True):
         model = ScratchLogisticRegression().fit(torch.asarray(X), names)
@@ -128,7 +136,7 @@ def test_string_labels_with_torch():
 
 
 def test_predict_in_another_namespace_is_refused():
-    X, y = _data("iris")
+    X, y = standardized("iris")
     with config_context(array_api_dispatch=True):
         model = ScratchLogisticRegression().fit(torch.asarray(X), torch.asarray(y))
         with pytest.raises(ValueError, match="must use the same namespace"):

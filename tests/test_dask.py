@@ -14,20 +14,12 @@ import pytest
 from dask.callbacks import Callback
 from distributed import Client, LocalCluster
 from sklearn import config_context
-from sklearn.datasets import load_breast_cancer, load_iris
-from sklearn.preprocessing import StandardScaler
 
 from sklogreg import ScratchLogisticRegression
 
-from .conftest import assert_same_model
+from .conftest import assert_same_model, standardized
 
 CHUNK = 40
-
-
-def _data(name):
-    loader = {"iris": load_iris, "breast_cancer": load_breast_cancer}[name]
-    X, y = loader(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
 
 
 def _dask_fit(X, y, sample_weight=None, **params):
@@ -63,7 +55,7 @@ def _assert_same_fit(model, proba, labels, reference, X):
     ],
 )
 def test_dask_matches_numpy(name, params, weighted):
-    X, y = _data(name)
+    X, y = standardized(name)
     weights = np.random.default_rng(0).uniform(0.5, 2.0, len(y)) if weighted else None
     params = {"tol": 1e-6, **params}
     reference = ScratchLogisticRegression(**params).fit(X, y, sample_weight=weights)
@@ -85,7 +77,7 @@ class _LargestTaskOutput(Callback):
 
 def test_X_is_never_gathered():
     """No task holds more rows than a chunk: reductions happen chunk by chunk."""
-    X, y = _data("breast_cancer")  # 569 samples, 30 features, chunks of 40 rows
+    X, y = standardized("breast_cancer")  # 569 samples, 30 features, chunks of 40 rows
     watcher = _LargestTaskOutput()
     with watcher:
         model, _, _ = _dask_fit(X, y)
@@ -94,8 +86,20 @@ def test_X_is_never_gathered():
     assert model.n_iter_.compute()[0] > 5
 
 
+def test_dask_labels_with_numpy_features():
+    """y from Dask, X in memory: classes_ are the computed distinct labels."""
+    X, y = standardized("iris")
+    with config_context(array_api_dispatch=True):
+        model = ScratchLogisticRegression().fit(X, da.from_array(y, chunks=CHUNK))
+        labels = model.predict(X)
+    reference = ScratchLogisticRegression().fit(X, y)
+    np.testing.assert_array_equal(np.asarray(model.classes_), reference.classes_)
+    np.testing.assert_array_equal(np.asarray(labels), reference.predict(X))
+    assert_same_model(model.coef_, model.intercept_, reference)
+
+
 def test_fit_on_a_local_cluster():
-    X, y = _data("iris")
+    X, y = standardized("iris")
     reference = ScratchLogisticRegression(multi_class="multinomial").fit(X, y)
     with (
         LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,

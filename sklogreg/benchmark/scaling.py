@@ -1,0 +1,126 @@
+"""The same fit on NumPy, PyTorch and Dask, against scikit-learn's lbfgs.
+
+``python -m sklogreg.benchmark.scaling`` generates a planted logistic problem
+(Gaussian features, labels from a known model), fits
+``ScratchLogisticRegression()`` on it as a NumPy array, as a PyTorch tensor
+(on ``--device``: ``cuda`` when available) and as a Dask array split by rows
+on a ``dask.distributed`` LocalCluster, and ``LogisticRegression()`` on the
+NumPy array. It prints, for each, the fit time (one fit each; data already in
+place: on the device, or persisted on the workers), our iterations, and the
+largest coefficient difference from our NumPy fit, relative to its largest
+coefficient. Needs the ``array-api`` and ``dask`` extras.
+"""
+
+import argparse
+import json
+import os
+import time
+
+os.environ.setdefault("SCIPY_ARRAY_API", "1")  # before SciPy is imported
+
+import numpy as np  # noqa: E402
+from sklearn import config_context  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.utils._array_api import move_to  # noqa: E402
+
+from sklogreg import ScratchLogisticRegression  # noqa: E402
+
+from ._cases import _planted  # noqa: E402
+
+
+def _timed(fit):
+    start = time.perf_counter()
+    model = fit()
+    coef = np.asarray(move_to(model.coef_, xp=np, device="cpu"))  # waits for the device
+    return time.perf_counter() - start, model, coef
+
+
+def _torch_fit(X, y, device):
+    import torch
+
+    X_t, y_t = torch.asarray(X, device=device), torch.asarray(y, device=device)
+    with config_context(array_api_dispatch=True):
+        return _timed(lambda: ScratchLogisticRegression().fit(X_t, y_t))
+
+
+def _dask_fit(X, y, chunks, workers):
+    import dask
+    import dask.array as da
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as c,
+        Client(c),
+    ):
+        rows = -(-len(y) // chunks)
+        X_d, y_d = dask.persist(
+            da.from_array(X, chunks=(rows, X.shape[1])), da.from_array(y, chunks=rows)
+        )
+        with config_context(array_api_dispatch=True):
+            return _timed(lambda: ScratchLogisticRegression().fit(X_d, y_d))
+
+
+def main(argv=None):
+    """Run the comparison and print one line (or a JSON object) per backend."""
+    parser = argparse.ArgumentParser(prog="python -m sklogreg.benchmark.scaling")
+    parser.add_argument("--n", type=int, default=1_000_000, help="samples (1,000,000)")
+    parser.add_argument("--p", type=int, default=50, help="features (50)")
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    parser.add_argument("--device", help="torch device (default: cuda if available)")
+    parser.add_argument("--chunks", type=int, default=8, help="Dask row chunks (8)")
+    parser.add_argument("--workers", type=int, default=2, help="Dask workers (2)")
+    parser.add_argument(
+        "--skip", nargs="*", default=[], choices=["sklearn", "torch", "dask"]
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON only")
+    parser.add_argument("--rst", metavar="FILE", help="also write the table as rST")
+    args = parser.parse_args(argv)
+
+    X, y = _planted(args.n, args.p, np.dtype(args.dtype))()
+    rows = {}
+    seconds, model, reference = _timed(lambda: ScratchLogisticRegression().fit(X, y))
+    rows["numpy"] = (seconds, model, reference)
+    if "sklearn" not in args.skip:
+        rows["sklearn lbfgs (numpy)"] = _timed(lambda: LogisticRegression().fit(X, y))
+    if "torch" not in args.skip:
+        import torch
+
+        device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        rows[f"torch ({device})"] = _torch_fit(X, y, device)
+    if "dask" not in args.skip:
+        rows[f"dask ({args.chunks} chunks, {args.workers} workers)"] = _dask_fit(
+            X, y, args.chunks, args.workers
+        )
+    largest = np.abs(reference).max()
+    report = {
+        name: {
+            "seconds": seconds,
+            "n_iter": int(np.max(move_to(model.n_iter_, xp=np, device="cpu"))),
+            "coef_difference": float(np.abs(coef - reference).max() / largest),
+        }
+        for name, (seconds, model, coef) in rows.items()
+    }
+    title = f"planted problem {args.n:,} x {args.p}, {args.dtype}"
+    cells = [
+        (name, f"{row['seconds']:.3f}", str(row["n_iter"]), f"{row['coef_difference']:.1e}")
+        for name, row in report.items()
+    ]
+    header = ("backend", "fit s", "iterations", "coef diff")
+    if args.rst:
+        with open(args.rst, "w") as out:
+            out.write(f".. list-table:: {title}\n   :header-rows: 1\n\n")
+            for row in [header, *cells]:
+                out.writelines(
+                    f"   {'*' if i == 0 else ' '} - {cell}\n" for i, cell in enumerate(row)
+                )
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(title)
+    for name, seconds, n_iter, difference in [header, *cells]:
+        print(f"{name:<32} {seconds:>8} {n_iter:>10} {difference:>10}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
