@@ -82,7 +82,7 @@ class Backend:
             return arrays
         import dask
 
-        return tuple(np.asarray(a) for a in dask.compute(*arrays, optimize_graph=False))
+        return tuple(np.asarray(a) for a in dask.compute(*arrays))
 
     def keep(self, *arrays):
         """Hold row arrays the loop reuses (Dask: persist them on the workers)."""
