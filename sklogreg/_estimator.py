@@ -308,8 +308,16 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
         scores : array of shape (n_samples,) or (n_samples, n_classes)
             One column for two classes (the score of ``classes_[1]``).
         """
+        self._check_input_namespace(X, "decision_function")
+        return self._scores(X)
+
+    def _check_input_namespace(self, X, method):
+        """Fitted, and ``X`` in the namespace and on the device of the fit."""
         check_is_fitted(self)
-        check_same_namespace(X, self, attribute="coef_", method="decision_function")
+        check_same_namespace(X, self, attribute="coef_", method=method)
+
+    def _scores(self, X):
+        """:meth:`decision_function` once ``X`` has been checked."""
         xp, _ = get_namespace(X)
         X = validate_data(
             self, X, accept_sparse="csr", reset=False, dtype=[xp.float64, xp.float32]
@@ -333,8 +341,8 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
         -------
         labels : array of shape (n_samples,)
         """
-        check_same_namespace(X, self, attribute="coef_", method="predict")
-        scores = self.decision_function(X)
+        self._check_input_namespace(X, "predict")
+        scores = self._scores(X)
         xp, _, device = get_namespace_and_device(scores)
         if scores.ndim == 1:
             index = xp.astype(scores > 0, indexing_dtype(xp))
@@ -363,8 +371,12 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
         -------
         log_proba : array of shape (n_samples, n_classes)
         """
-        check_same_namespace(X, self, attribute="coef_", method="predict_log_proba")
-        scores = self.decision_function(X)
+        self._check_input_namespace(X, "predict_log_proba")
+        return self._log_proba(X)
+
+    def _log_proba(self, X):
+        """:meth:`predict_log_proba` once ``X`` has been checked."""
+        scores = self._scores(X)
         backend = Backend(scores)
         if scores.ndim == 1:  # log(1 - p), log(p) with p = expit(score)
             pair = [-backend.softplus(scores), -backend.softplus(-scores)]
@@ -384,8 +396,8 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
         -------
         proba : array of shape (n_samples, n_classes)
         """
-        check_same_namespace(X, self, attribute="coef_", method="predict_proba")
-        log_proba = self.predict_log_proba(X)
+        self._check_input_namespace(X, "predict_proba")
+        log_proba = self._log_proba(X)
         return get_namespace(log_proba)[0].exp(log_proba)
 
     def __sklearn_tags__(self):

@@ -150,7 +150,8 @@ class LinearProblem:
         """``(W, b)`` of shapes ``(n_features, K)`` and ``(K,)`` from ``theta``."""
         W = self._scale * theta[: self.n_features, :]
         if not self.fit_intercept:
-            return W, self.backend.params(np.zeros(theta.shape[1]))
+            bk = self.backend
+            return W, bk.pxp.zeros(theta.shape[1], dtype=W.dtype, device=bk.device)
         return W, self._intercept_scale * theta[-1, :] - self._mu @ W
 
     def from_coef(self, W, b):

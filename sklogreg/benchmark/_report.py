@@ -57,10 +57,15 @@ def widths_for(cols):
 
 
 def rst_table(rows, title):
-    """A reStructuredText ``list-table`` of ``rows``."""
+    """A reStructuredText ``list-table`` of benchmark ``rows``."""
     cols = columns(rows, speed="peak_mib_ours" in rows[0])
+    return list_table(title, [h for h, _, _ in cols], [cells(r, cols) for r in rows])
+
+
+def list_table(title, header, records):
+    """A reStructuredText ``list-table``: a header row, then ``records`` of strings."""
     lines = [f".. list-table:: {title}", "   :header-rows: 1", ""]
-    for record in [[h for h, _, _ in cols]] + [cells(r, cols) for r in rows]:
+    for record in [header, *records]:
         record = [c.replace("|", "\\|") for c in record]  # not a substitution
         lines.append("   * - " + record[0])
         lines.extend(f"     - {c}" for c in record[1:])

@@ -26,6 +26,7 @@ from sklearn.utils._array_api import move_to  # noqa: E402
 from sklogreg import ScratchLogisticRegression  # noqa: E402
 
 from ._cases import _planted  # noqa: E402
+from ._report import list_table  # noqa: E402
 
 
 def _timed(fit):
@@ -108,11 +109,7 @@ def main(argv=None):
     header = ("backend", "fit s", "iterations", "coef diff")
     if args.rst:
         with open(args.rst, "w") as out:
-            out.write(f".. list-table:: {title}\n   :header-rows: 1\n\n")
-            for row in [header, *cells]:
-                out.writelines(
-                    f"   {'*' if i == 0 else ' '} - {cell}\n" for i, cell in enumerate(row)
-                )
+            out.write(list_table(title, header, cells))
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
