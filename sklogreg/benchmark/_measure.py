@@ -1,48 +1,16 @@
 """Fit both sides, time them, and compare the answers."""
 
-import time
 import tracemalloc
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
-from sklearn.multiclass import OneVsRestClassifier
 from threadpoolctl import threadpool_limits
 
-from .._estimator import ScratchLogisticRegression
-
-
-def sklearn_model(strategy, **params):
-    """scikit-learn's model of the same objective for ``strategy``."""
-    model = LogisticRegression(**params)
-    return OneVsRestClassifier(model) if strategy == "ovr" else model
-
-
-def our_model(strategy, **params):
-    """Our model for ``strategy``."""
-    multi_class = "multinomial" if strategy == "multinomial" else "ovr"
-    return ScratchLogisticRegression(multi_class=multi_class, **params)
-
-
-def coefficients(model):
-    """``(coef, intercept)`` of a fitted model, one row per binary problem."""
-    if isinstance(model, OneVsRestClassifier):
-        return (
-            np.vstack([e.coef_ for e in model.estimators_]),
-            np.concatenate([e.intercept_ for e in model.estimators_]),
-        )
-    return model.coef_, model.intercept_
-
-
-def tight_optimum(X, y, strategy, C):
-    """Coefficients at a tight tolerance, by a Newton method of scikit-learn."""
-    small = not sp.issparse(X) and X.shape[1] <= 2000
-    solver = "newton-cholesky" if small else "newton-cg"
-    model = sklearn_model(strategy, C=C, solver=solver, tol=1e-10, max_iter=1000)
-    return coefficients(model.fit(X.astype(np.float64), y))[0]
+from ._accuracy import Accuracy, accuracy_target, equal_accuracy_tol, sklearn_curves
+from ._models import coefficients, fit_recording, our_model, sklearn_model
 
 
 def timed_fits(makers, X, y, repeats):
@@ -57,16 +25,9 @@ def timed_fits(makers, X, y, repeats):
         for _ in range(repeats):
             for side, make in makers.items():
                 model = make()
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always", ConvergenceWarning)
-                    start = time.perf_counter()
-                    model.fit(X, y)
-                    times[side].append(time.perf_counter() - start)
-                for w in caught:
-                    if issubclass(w.category, ConvergenceWarning):
-                        warned[side] += 1
-                    else:
-                        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+                seconds, n_warned = fit_recording(model, X, y)
+                times[side].append(seconds)
+                warned[side] += n_warned
                 models[side] = model
     return {side: float(np.median(t)) for side, t in times.items()}, models, warned
 
@@ -91,7 +52,9 @@ def data_bytes(X):
     return X.nbytes
 
 
-def compare(X, y, strategy, *, C=1.0, repeats=5, memory=False):
+def compare(
+    X, y, strategy, *, C=1.0, repeats=5, memory=False, accuracy=False, curves=False
+):
     """One benchmark row: agreement and speed of ours against scikit-learn.
 
     Parameters
@@ -103,20 +66,33 @@ def compare(X, y, strategy, *, C=1.0, repeats=5, memory=False):
         Fits per side; times are medians.
     memory : bool
         Also measure the peak memory of each fit (one more fit per side).
+    accuracy : bool
+        Also find, on a ladder of tolerances, the time ours needs to come as
+        close to the tight optimum as scikit-learn's default fit
+        (``accuracy_*`` and ``time_ours_accurate`` fields).
+    curves : bool
+        Also fit every solver at every tol of ``CURVE_TOLS`` for the
+        suboptimality figure (a ``curves`` field; implies ``accuracy``).
 
     Returns
     -------
     dict
     """
+    judge = Accuracy(X, y, strategy, C)
     makers = {
         "ours": lambda: our_model(strategy, C=C),
         "sklearn": lambda: sklearn_model(strategy, C=C),
     }
+    extra = {}
+    if accuracy or curves:
+        extra, tol = _equal_accuracy(X, y, strategy, C, judge, curves, repeats)
+        if tol is not None and tol != our_model(strategy).tol:
+            makers["accurate"] = lambda: our_model(strategy, C=C, tol=tol)
     times, models, warned = timed_fits(makers, X, y, repeats)
     ours, theirs = models["ours"], models["sklearn"]
     their_coef, _ = coefficients(theirs)
-    tight = tight_optimum(X, y, strategy, C)
-    scale = np.abs(tight).max()
+    scale = np.abs(judge.star[0]).max()
+    ours_acc, their_acc = judge.of(ours), judge.of(theirs)
     row = {
         "n": X.shape[0],
         "p": X.shape[1],
@@ -127,8 +103,11 @@ def compare(X, y, strategy, *, C=1.0, repeats=5, memory=False):
         "sparse": sp.issparse(X),
         "max_coef_diff": float(np.abs(ours.coef_ - their_coef).max()),
         "rel_coef_diff": float(np.abs(ours.coef_ - their_coef).max() / scale),
-        "ours_to_optimum": float(np.abs(ours.coef_ - tight).max() / scale),
-        "sklearn_to_optimum": float(np.abs(their_coef - tight).max() / scale),
+        "tight_solver": judge.solver,
+        "ours_to_optimum": ours_acc["distance"],
+        "sklearn_to_optimum": their_acc["distance"],
+        "subopt_ours": ours_acc["suboptimality"],
+        "subopt_sklearn": their_acc["suboptimality"],
         "same_predictions": float(np.mean(ours.predict(X) == theirs.predict(X))),
         "log_loss_ours": float(log_loss(y, ours.predict_proba(X))),
         "log_loss_sklearn": float(log_loss(y, theirs.predict_proba(X))),
@@ -141,8 +120,33 @@ def compare(X, y, strategy, *, C=1.0, repeats=5, memory=False):
         "sklearn_warned": warned["sklearn"] > 0,
         "ours_warned": warned["ours"] > 0,
         "X_mib": data_bytes(X) / 2**20,
+        **extra,
     }
+    if accuracy or curves:
+        default = times["ours"] if extra["accuracy_tol"] is not None else None
+        accurate = times.get("accurate", default)
+        row["time_ours_accurate"] = accurate
+        row["accurate_warned"] = warned.get("accurate", warned["ours"]) > 0
+        row["accuracy_ratio"] = None if accurate is None else accurate / times["sklearn"]
     if memory:
         row["peak_mib_ours"] = peak_memory(makers["ours"], X, y) / 2**20
         row["peak_mib_sklearn"] = peak_memory(makers["sklearn"], X, y) / 2**20
     return row
+
+
+def _equal_accuracy(X, y, strategy, C, judge, curves, repeats):
+    """The row fields of the tol ladder, and the tol ours needs (None if never)."""
+    probe = sklearn_model(strategy, C=C)
+    with threadpool_limits(1):
+        fit_recording(probe, X, y)  # its warnings are counted by the timed fits
+    target = accuracy_target(judge.of(probe)["distance"], X.dtype)
+    chosen, points = equal_accuracy_tol(X, y, strategy, C, judge, target, curves, repeats)
+    fields = {
+        "accuracy_target": target,
+        "accuracy_tol": None if chosen is None else chosen["tol"],
+        "ladder": points,
+    }
+    if curves:
+        theirs = sklearn_curves(X, y, strategy, C, judge, repeats)
+        fields["curves"] = {"ours": points, **theirs}
+    return fields, fields["accuracy_tol"]

@@ -2,6 +2,8 @@
 
 import os
 
+from ._criteria import geometric_mean
+
 # (header, key, format) of the printed and reStructuredText tables.
 COLUMNS = [
     ("data", "data", "{}"),
@@ -9,6 +11,7 @@ COLUMNS = [
     ("n", "n", "{}"),
     ("p", "p", "{}"),
     ("K", "K", "{}"),
+    ("C", "C", "{:g}"),
     ("max|dcoef|", "max_coef_diff", "{:.1e}"),
     ("rel", "rel_coef_diff", "{:.1e}"),
     ("same", "same_predictions", "{:.1%}"),
@@ -23,6 +26,11 @@ SPEED_COLUMNS = [
     ("grad", "grad_norm", "{:.1e}"),
     ("ours->opt", "ours_to_optimum", "{:.1e}"),
     ("sk->opt", "sklearn_to_optimum", "{:.1e}"),
+    ("subopt", "subopt_ours", "{:.1e}"),
+    ("sk subopt", "subopt_sklearn", "{:.1e}"),
+    ("acc tol", "accuracy_tol", "{:.0e}"),
+    ("acc s", "time_ours_accurate", "{:.4f}"),
+    ("acc ratio", "accuracy_ratio", "{:.2f}"),
     ("sk warned", "sklearn_warned", "{}"),
     ("X MiB", "X_mib", "{:.1f}"),
     ("peak MiB", "peak_mib_ours", "{:.1f}"),
@@ -30,18 +38,52 @@ SPEED_COLUMNS = [
 ]
 
 
-def columns(rows, speed):
+# The ratio columns (ours / sklearn) summarized by their geometric means.
+RATIOS = {"time_ratio": "geomean_time_ratio", "accuracy_ratio": "geomean_accuracy_ratio"}
+NOT_REACHED = "n/r"  # ours did not reach the target even at the tightest tol
+
+
+def columns(speed):
     """The columns of the table: the speed suite adds its diagnostics."""
     return COLUMNS + (SPEED_COLUMNS if speed else SPEED_COLUMNS[:2])
 
 
 def cells(row, cols):
-    return [fmt.format(row[key]) for _, key, fmt in cols]
+    """The formatted cells of ``row``; a missing value (never reached) as n/r."""
+    return [
+        NOT_REACHED if row[key] is None else fmt.format(row[key]) for _, key, fmt in cols
+    ]
 
 
-def text_line(row, cols, widths):
-    """One row, left-aligned names and right-aligned numbers."""
-    parts = cells(row, cols) if row is not None else [h for h, _, _ in cols]
+def summary(rows):
+    """The geometric means of the ratio columns present in ``rows``.
+
+    Rows where ours never reached the target (ratio None) are left out; their
+    number is ``not_reached``.
+    """
+    out = {}
+    for key, name in RATIOS.items():
+        if key in rows[0]:
+            out[name] = geometric_mean([r[key] for r in rows])
+            out[name.replace("geomean", "not_reached")] = sum(r[key] is None for r in rows)
+    return out
+
+
+def summary_cells(means, cols):
+    """A last table row: "geometric mean" and the mean under each ratio column."""
+    out = []
+    for i, (_, key, fmt) in enumerate(cols):
+        value = means.get(RATIOS.get(key))
+        out.append(
+            "geometric mean" if i == 0 else "" if value is None else fmt.format(value)
+        )
+    return out
+
+
+def text_line(row, cols, widths, parts=None):
+    """One row (or the header, or given ``parts``), names left, numbers right."""
+    if parts is None:
+        parts = cells(row, cols) if row is not None else [h for h, _, _ in cols]
     return "  ".join(
         p.ljust(w) if i < 2 else p.rjust(w)
         for i, (p, w) in enumerate(zip(parts, widths, strict=True))
@@ -57,9 +99,10 @@ def widths_for(cols):
 
 
 def rst_table(rows, title):
-    """A reStructuredText ``list-table`` of benchmark ``rows``."""
-    cols = columns(rows, speed="peak_mib_ours" in rows[0])
-    return list_table(title, [h for h, _, _ in cols], [cells(r, cols) for r in rows])
+    """A reStructuredText ``list-table`` of benchmark ``rows`` and their geometric means."""
+    cols = columns(speed="peak_mib_ours" in rows[0])
+    records = [cells(r, cols) for r in rows] + [summary_cells(summary(rows), cols)]
+    return list_table(title, [h for h, _, _ in cols], records)
 
 
 def list_table(title, header, records):
@@ -107,6 +150,8 @@ def plot(rows, fits, directory):
     ax.set_ylabel("fit time (s, median)")
     ax.legend()
     written.append(_save(fig, directory, "fit_times.png"))
+    if any("curves" in r for r in rows):
+        written.append(plot_suboptimality(plt, rows, directory))
 
     n = len(fits)
     if n == 0:
@@ -126,6 +171,39 @@ def plot(rows, fits, directory):
         bottom.set_ylabel("objective - final objective")
     written.append(_save(fig, directory, "coefficients_and_loss.png"))
     return written
+
+
+def plot_suboptimality(plt, rows, directory, floor=1e-16):
+    """Relative suboptimality against fit time, one panel per row with ``curves``.
+
+    Each point is one fit from scratch at one tol; values below ``floor``
+    (and the rare negative ones, fits a hair below the Newton optimum) are
+    drawn at ``floor``.
+    """
+    rows = [r for r in rows if "curves" in r]
+    ncols = min(4, len(rows))
+    nrows = -(-len(rows) // ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(3.2 * ncols, 2.6 * nrows), squeeze=False
+    )
+    for ax, row in zip(axes.ravel(), rows, strict=False):
+        for solver, points in row["curves"].items():
+            ax.loglog(
+                [p["seconds"] for p in points],
+                [max(p["suboptimality"], floor) for p in points],
+                marker="o",
+                markersize=3,
+                label="sklogreg" if solver == "ours" else solver,
+            )
+        ax.set_title(f"{row['data']} ({row['strategy']}, C={row['C']:g})", fontsize=7)
+        ax.tick_params(which="both", labelsize=6)
+        ax.xaxis.set_minor_formatter(plt.NullFormatter())
+    for ax in axes.ravel()[len(rows) :]:
+        ax.set_visible(False)
+    axes[0, 0].legend(fontsize=6)
+    fig.supxlabel("fit time (s, one BLAS thread)", fontsize=8)
+    fig.supylabel("(f - f*) / f*", fontsize=8)
+    return _save(fig, directory, "suboptimality.png")
 
 
 def _save(fig, directory, name):
