@@ -1,31 +1,38 @@
-"""Where a fit's arrays live, and the stable elementwise functions it needs there.
+"""Where a fit's arrays live, and the moves and reductions between them.
 
 A fit handles three kinds of arrays:
 
-* rows, ``(n_samples, ...)``: ``X``, the linear predictors, per-row
-  derivatives and weights. They live in ``X``'s namespace, on its device
+* rows, ``(n_samples, ...)``: ``X``, raw predictions, per-row derivatives,
+  sample weights and targets. They live in ``X``'s namespace, on its device
   (NumPy, an array API library such as PyTorch or CuPy, or Dask).
-* parameters, ``(n_coordinates, n_columns)``: coordinates, gradients and
-  directions. Same namespace and device as ``X``, except with Dask, where
-  they are small NumPy arrays on the client.
-* per-group scalars (slopes, steps, certificates): NumPy on the host. They
-  are all the loop reads back: a few numbers per iteration.
+* parameters, ``(n_columns, n_features [+ 1])``: coefficients, gradients and
+  search directions. Same namespace and device as ``X``, except with Dask,
+  where they are small NumPy arrays on the client.
+* per-group scalars (slopes, step sizes, gradient norms): NumPy on the host.
+  They are all the loop reads back: a few numbers per iteration.
 
+Every difference between NumPy, an array API library and Dask is decided
+here; the other modules call these methods and never ask which one it is.
 With Dask, row arrays are lazy; :meth:`Backend.keep` persists the ones the
 loop reuses, so the task graph never grows with the iterations, and every
-reduction (``X^T R``, sums over rows) is a sum over chunks computed by Dask.
+reduction over rows is a sum over chunks computed by Dask.
 """
 
 import numpy as np
-import scipy.sparse as sp
-from scipy import special
 from sklearn.externals.array_api_compat import numpy as np_compat
+from sklearn.utils import gen_batches
 from sklearn.utils._array_api import (
     _convert_to_numpy,
     _is_numpy_namespace,
     _is_xp_namespace,
     get_namespace_and_device,
+    move_to,
 )
+from sklearn.utils.extmath import safe_sparse_dot
+
+# Entries of X per block of a blocked pass (moments): small blocks keep the
+# extra memory low in NumPy; elsewhere each block costs a kernel launch.
+_BLOCK_ENTRIES = {"numpy": 2**17, "other": 2**24}
 
 
 class Backend:
@@ -40,11 +47,11 @@ class Backend:
     def __init__(self, X):
         xp, _, device = get_namespace_and_device(X)
         self.xp, self.device, self.dtype = xp, device, X.dtype
-        self.numpy = _is_numpy_namespace(xp)
-        self.lazy = _is_xp_namespace(xp, "dask.array")
+        self._numpy = _is_numpy_namespace(xp)
+        self._lazy = _is_xp_namespace(xp, "dask.array")
         # The namespace of parameter-side arrays.
-        self.pxp = np_compat if self.lazy else xp
-        self.row_chunks = X.chunks[0] if self.lazy else None
+        self.pxp = np_compat if self._lazy else xp
+        self._row_chunks = X.chunks[0] if self._lazy else None
         # The NumPy twin of X's dtype, for host-side arrays.
         self.host_dtype = np.dtype(np.float32 if X.dtype == xp.float32 else np.float64)
 
@@ -52,33 +59,54 @@ class Backend:
     def params(self, a, dtype=None):
         """A host array as a parameter-side array (``X``'s float dtype by default)."""
         a = np.asarray(a, dtype=self.host_dtype if dtype is None else dtype)
-        if self.numpy or self.lazy:
+        if self._numpy or self._lazy:
             return a
         return self.xp.asarray(a, device=self.device)
 
     def rows(self, a):
         """A host array of ``n_samples`` rows as a row-side array."""
-        if self.lazy:
-            return self.xp.from_array(a, chunks=(self.row_chunks,) + a.shape[1:])
+        if self._lazy:
+            return self.xp.from_array(a, chunks=(self._row_chunks,) + a.shape[1:])
         return self.params(a, dtype=a.dtype)
+
+    def to_rows(self, a):
+        """An array of any library or device, or a list, moved to the row side."""
+        if self._numpy:
+            return np.asarray(a)
+        if not hasattr(a, "__array_namespace__"):
+            a = np.asarray(a)
+        a = move_to(a, xp=self.xp, device=self.device)
+        return self.rechunk_rows(a)
+
+    def rechunk_rows(self, a):
+        """Dask: ``a`` in the row chunks of ``X`` (other libraries: ``a`` itself)."""
+        if not self._lazy:
+            return a
+        return a.rechunk((self._row_chunks,) + (-1,) * (a.ndim - 1))
+
+    def ones_rows(self, n_samples):
+        """Unit weights on the row side (Dask: in the row chunks of ``X``)."""
+        if self._lazy:
+            return self.xp.ones(n_samples, dtype=self.dtype, chunks=(self._row_chunks,))
+        return self.xp.ones(n_samples, dtype=self.dtype, device=self.device)
 
     def output(self, a):
         """A host array as a fitted attribute: ``X``'s namespace and device."""
-        if self.lazy:
+        if self._lazy:
             return self.xp.from_array(np.asarray(a))
         return self.params(a, dtype=np.asarray(a).dtype)
 
     def host(self, a):
         """A parameter-side array or a reduction as a NumPy array."""
-        if self.numpy or isinstance(a, (np.ndarray, np.generic)):
+        if self._numpy or isinstance(a, (np.ndarray, np.generic)):
             return np.asarray(a)
-        if self.lazy:
+        if self._lazy:
             return np.asarray(a.compute() if hasattr(a, "compute") else a)
         return _convert_to_numpy(a, self.xp)
 
     def collect(self, *arrays):
         """Evaluate reductions together (one pass of Dask over its chunks)."""
-        if not self.lazy:
+        if not self._lazy:
             return arrays
         import dask
 
@@ -86,56 +114,47 @@ class Backend:
 
     def keep(self, *arrays):
         """Hold row arrays the loop reuses (Dask: persist them on the workers)."""
-        if not self.lazy:
+        if not self._lazy:
             return arrays
         import dask
 
         return dask.persist(*arrays)
 
-    def take_columns(self, a, columns):
-        """Columns ``columns`` (a host index array) of a 2-D array."""
-        if self.numpy or self.lazy:
-            return a[:, columns]
-        index = self.xp.asarray(np.asarray(columns), device=self.device)
-        return self.xp.take(a, index, axis=1)
+    def take(self, a, index, axis):
+        """Entries ``index`` (a host index array) of ``a`` along ``axis``."""
+        if self._numpy or isinstance(a, np.ndarray):
+            return np.take(a, index, axis=axis)
+        if self._lazy:
+            return a[(slice(None),) * axis + (np.asarray(index),)]
+        index = self.xp.asarray(np.asarray(index), device=self.device)
+        return self.xp.take(a, index, axis=axis)
 
-    def dense(self, a):
-        """A product with a sparse matrix as a dense array."""
-        return a.toarray() if sp.issparse(a) else a
+    # -- tests that cost a device sync, skipped where they cost a pass -------
+    def surely(self, condition):
+        """True when every entry of ``condition`` holds; False if unknown.
 
-    # -- stable elementwise functions ---------------------------------------
-    def softplus(self, u):
-        """``log(1 + exp(u))`` without overflow."""
-        if self.numpy:
-            return np.logaddexp(0, u)
-        magnitude = self.xp.abs(u)
-        return (u + magnitude) / 2 + self.xp.log1p(self.xp.exp(-magnitude))
+        Lazy (Dask) arrays answer False without computing: the callers use
+        the answer only to take a cheaper path.
+        """
+        if self._lazy:
+            return False
+        return bool(self.host(self.pxp.all(condition)))
 
-    def expit(self, u):
-        """``1 / (1 + exp(-u))`` without overflow."""
-        if self.numpy:
-            return special.expit(u)
-        small = self.xp.exp(-self.xp.abs(u))
-        inverse = 1 / (1 + small)
-        return self.xp.where(u >= 0, inverse, small * inverse)
+    # -- products and reductions over rows -----------------------------------
+    def dot(self, a, b):
+        """``a @ b`` as a dense array, ``a`` or ``b`` possibly sparse."""
+        return safe_sparse_dot(a, b, dense_output=True)
 
-    def log_softmax(self, Z):
-        """Row-wise ``log(softmax(Z))``."""
-        if self.numpy:
-            return special.log_softmax(Z, axis=1)
-        return Z - self.logsumexp(Z)
+    def row_blocks(self, X):
+        """Slices of rows for a blocked pass over ``X`` (one slice for Dask).
 
-    def softmax(self, Z):
-        """Row-wise softmax."""
-        if self.numpy:
-            return special.softmax(Z, axis=1)
-        shifted = self.xp.exp(Z - self.xp.max(Z, axis=1, keepdims=True))
-        return shifted / self.xp.sum(shifted, axis=1, keepdims=True)
-
-    def logsumexp(self, Z):
-        """Row-wise ``log(sum(exp(Z)))``, shape ``(n_rows, 1)``."""
-        if self.numpy:
-            return special.logsumexp(Z, axis=1, keepdims=True)
-        peak = self.xp.max(Z, axis=1, keepdims=True)
-        total = self.xp.sum(self.xp.exp(Z - peak), axis=1, keepdims=True)
-        return peak + self.xp.log(total)
+        Blocks hold about 2**17 entries in NumPy (2**24 on other libraries,
+        where each block is a kernel launch), so a pass needs little memory
+        beyond ``X``; Dask reduces chunk by chunk on its own.
+        """
+        n_samples = X.shape[0]
+        if self._lazy:
+            return [slice(0, n_samples)]
+        per_row = X.nnz / max(n_samples, 1) if hasattr(X, "nnz") else X.shape[1]
+        budget = _BLOCK_ENTRIES["numpy" if self._numpy else "other"]
+        return gen_batches(n_samples, max(1, int(budget // max(per_row, 1))))

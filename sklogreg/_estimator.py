@@ -1,11 +1,10 @@
 """The scikit-learn estimator: validation, fitted attributes, predictions."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.callback import CallbackSupportMixin, with_callbacks
 from sklearn.utils._array_api import (
     _is_numpy_namespace,
     check_same_namespace,
@@ -18,11 +17,15 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._backend import Backend
-from ._multiclass import fit_columns, make_problem
-from ._targets import encode_targets, sample_weights
+from ._coordinates import Coordinates
+from ._multiclass import build_objective, is_coupled, log_proba
+from ._solver import solve
+from ._steps import lipschitz
+from ._stopping import iteration_monitor, warn_unless_converged
+from ._targets import encode_targets
 
 
-class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
+class ScratchLogisticRegression(ClassifierMixin, CallbackSupportMixin, BaseEstimator):
     """L2-penalized logistic regression fitted by batch gradient descent.
 
     Minimizes the same objective as :class:`sklearn.linear_model.LogisticRegression`
@@ -163,6 +166,7 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @with_callbacks
     def fit(self, X, y, sample_weight=None):
         """Fit the model by gradient descent.
 
@@ -186,8 +190,7 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
         )
         backend = Backend(X)
         self.classes_, classes, Y = encode_targets(y, backend)
-        n_classes = len(classes)
-        if n_classes < 2:
+        if len(classes) < 2:
             raise ValueError(
                 "This solver needs samples of at least 2 classes in the data, but "
                 f"the data contains only one class: {classes[0]!r}."
@@ -199,59 +202,80 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
                 "descent: use it with solver='gd', or keep learning_rate='auto' with "
                 "solver='cg', which picks its steps by line search."
             )
-        softmax = n_classes > 2 and self.multi_class == "multinomial"
-        ovr = n_classes > 2 and not softmax
-        weights, total = sample_weights(
+        context = self._init_callback_context(max_subtasks=self.max_iter)
+        metadata = {"sample_weight": sample_weight}
+        context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+        self._coupled = is_coupled(len(classes), self.multi_class)
+        objective = build_objective(
             X,
             Y,
             sample_weight,
             classes,
-            class_weight=self.class_weight,
-            per_class=ovr and self.class_weight == "balanced",
-            backend=backend,
-        )
-        alpha = np.zeros_like(total) if np.isinf(self.C) else 1.0 / (self.C * total)
-        problem = make_problem(
-            X,
-            Y,
-            weights,
-            alpha,
-            backend=backend,
             multi_class=self.multi_class,
+            class_weight=self.class_weight,
+            C=self.C,
             fit_intercept=self.fit_intercept,
-            precondition=cg,
+            backend=backend,
         )
-        if cg:
-            step = None
-        elif self.learning_rate == "auto":
-            lipschitz = problem.lipschitz()
-            step = 1.0 / float(lipschitz) if lipschitz > 0 else 1.0  # 0: a flat objective
-        else:
-            step = float(self.learning_rate)
-        coef, intercept = self._initial_coef(problem, X, backend.host_dtype)
-        coef, intercept, result = fit_columns(
-            problem,
+        coordinates = self._coordinates(objective, X, backend, cg)
+        learning_rate = None
+        if not cg and self.learning_rate == "auto":
+            lipschitz_constant = lipschitz(objective, coordinates)
+            # Zero: a flat objective, where any step is exact.
+            learning_rate = 1.0 / lipschitz_constant if lipschitz_constant > 0 else 1.0
+        elif not cg:
+            learning_rate = float(self.learning_rate)
+        coef, intercept = self._initial_coef(objective.loss.n_columns, X, backend.host_dtype)
+        result = solve(
+            objective,
+            coordinates,
             coef,
             intercept,
             tol=self.tol,
             max_iter=self.max_iter,
-            step=step,
+            learning_rate=learning_rate,
             conjugate=cg,
+            rescale=cg,
             verbose=self.verbose,
+            monitor=iteration_monitor(self, context, X, y, metadata, backend),
         )
         # Fitted attributes live where X lives (its namespace and device).
-        self.coef_, self.intercept_ = backend.output(coef), backend.output(intercept)
-        self._softmax = softmax
+        self.coef_, self.intercept_ = backend.output(result.coef), backend.output(
+            result.intercept
+        )
         self.n_iter_ = backend.output(result.n_iter)
         # In X's dtype: some devices have no float64.
-        self.grad_norm_ = backend.output(result.certificate.astype(backend.host_dtype))
-        self.loss_curve_ = backend.output(result.loss_curve.astype(backend.host_dtype))
-        self._warn_if_unconverged(result)
+        self.grad_norm_ = backend.output(result.grad_norm.astype(backend.host_dtype))
+        curve = np.asarray(result.loss_curve, dtype=backend.host_dtype)
+        self.loss_curve_ = backend.output(curve)
+        self.stop_reason_ = result.stop_reason.astype(str)
+        warn_unless_converged(self, result)
+        context.call_on_fit_task_end(
+            estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
+        )
         return self
 
-    def _initial_coef(self, problem, X, dtype):
+    def _coordinates(self, objective, X, backend, precondition):
+        """The solver's starting coordinates: Jacobi-scaled for ``"cg"``."""
+        if not precondition:
+            return Coordinates.identity(
+                X.shape[1], fit_intercept=self.fit_intercept, backend=backend
+            )
+        # Any centre and scale are exact; the curvature bound makes a good start.
+        weights = objective.loss.hessian_bound * objective.backend.xp.mean(
+            objective.sample_weight, axis=1, keepdims=True
+        )
+        return Coordinates.jacobi(
+            X,
+            weights,
+            objective.l2_reg_strength,
+            group_size=objective.group_size,
+            fit_intercept=self.fit_intercept,
+            backend=backend,
+        )
+
+    def _initial_coef(self, n_columns, X, dtype):
         """Zeros, or the previous solution under ``warm_start`` (host arrays)."""
-        n_columns = problem.loss.n_columns
         if (
             self.warm_start
             and getattr(self, "coef_", None) is not None
@@ -263,37 +287,6 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
             )
             return coef, intercept
         return np.zeros((n_columns, X.shape[1]), dtype=dtype), np.zeros(n_columns, dtype)
-
-    def _warn_if_unconverged(self, result):
-        if result.diverged:
-            warnings.warn(
-                f"The fixed learning_rate={self.learning_rate} is too large: a gradient "
-                f"step would have raised the objective (after {result.n_iter.max()} "
-                "iterations), so gradient descent stopped at its lowest point so far, "
-                "unconverged. Use a smaller learning_rate, learning_rate='auto', or "
-                "solver='cg'.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-        elif not result.converged.all() and result.n_iter.max() < self.max_iter:
-            warnings.warn(
-                f"Gradient descent stopped after {result.n_iter.max()} iterations: no "
-                "step along the search direction decreased the objective any more, "
-                "at the limit of floating-point precision. The gradient norm reached "
-                f"{result.certificate.max():.3g} > tol={self.tol}: this tol is below what "
-                "the data's precision can certify; use a larger tol or float64 data.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-        elif not result.converged.all():
-            warnings.warn(
-                f"Gradient descent did not converge in max_iter={self.max_iter} "
-                f"iterations: the gradient norm reached {result.certificate.max():.3g} "
-                f"> tol={self.tol}. Increase max_iter, scale the features (e.g. with "
-                "StandardScaler) or use solver='cg'.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
 
     def decision_function(self, X):
         """Linear predictor ``X @ coef_.T + intercept_``.
@@ -377,13 +370,7 @@ class ScratchLogisticRegression(ClassifierMixin, BaseEstimator):
     def _log_proba(self, X):
         """:meth:`predict_log_proba` once ``X`` has been checked."""
         scores = self._scores(X)
-        backend = Backend(scores)
-        if scores.ndim == 1:  # log(1 - p), log(p) with p = expit(score)
-            pair = [-backend.softplus(scores), -backend.softplus(-scores)]
-            return backend.xp.stack(pair, axis=1)
-        if self._softmax:
-            return backend.log_softmax(scores)
-        return backend.log_softmax(-backend.softplus(-scores))
+        return log_proba(scores, get_namespace(scores)[0], coupled=self._coupled)
 
     def predict_proba(self, X):
         """Class probabilities; each row sums to one.

@@ -1,130 +1,153 @@
-"""Pointwise losses of logistic regression, as functions of the linear predictor.
+"""Pointwise losses of logistic regression, as functions of the raw prediction.
 
-Each loss works on ``Z``, the ``(n_samples, n_columns)`` matrix of linear
-predictors, and returns per-row quantities of shape ``(n_samples, n_groups)``:
-one group per column for independent binary problems (binary and
-one-vs-rest), a single group for the coupled softmax problem. Weights,
-penalty and coordinates are the business of :mod:`sklogreg._problem`.
+A loss works on ``raw_prediction``, the ``(n_samples, n_columns)`` matrix of
+linear predictors ``X @ coef.T + intercept``. Its columns come in groups: a
+group of one column is an independent binary problem (binary, a one-vs-rest
+class, a fold, a value of C); a group of ``n_classes`` columns is one softmax
+problem, whose columns are coupled. Per-row results have one column per
+group, ``(n_samples, n_groups)``. Weights, penalty and coordinates are the
+business of :mod:`sklogreg._objective`.
 
-Every function here is stable by construction: no ``exp`` of an unbounded
-argument, so margins of ``1e4`` give finite values without warnings. Arrays
-are in the namespace of the :class:`~sklogreg._backend.Backend` (NumPy, an
-array API library, or Dask).
+Every function here is stable by construction (see :mod:`sklogreg._special`).
 """
 
-# Past this size a step in the linear predictor is too large for the
+from . import _special
+
+# Past this size a change of the raw prediction is too large for the
 # cancellation-free ``log1p(p * expm1(d))`` form; the plain difference of
 # two losses is then exact enough, because the change itself is large.
 _LARGE_STEP = 30.0
 
 
 class BinaryLoss:
-    """Independent binary cross-entropies, one per column of ``Z``.
+    """Independent binary cross-entropies, one group per column.
 
     Parameters
     ----------
     Y : array of shape (n_samples, n_columns)
-        Targets in {0, 1}; column ``k`` is the ``k``-th binary problem.
+        Targets in {0, 1}, row side; column ``k`` is the ``k``-th problem.
     backend : Backend
     """
 
+    group_size = 1
     # Upper bound of the second derivative of log(1 + exp(z)).
-    curvature_bound = 0.25
+    hessian_bound = 0.25
 
     def __init__(self, Y, backend):
         # With ``u = flip * z``, ``flip = 1 - 2y``, the loss is log(1 + exp(u)):
         # one expression for both labels, free of cancellation.
         (self.flip,) = backend.keep(1 - 2 * Y)
-        self.backend = backend
+        self.backend, self.xp = backend, backend.xp
 
     @property
     def n_columns(self):
         return self.flip.shape[1]
 
     def subset(self, columns):
-        """Return the loss of the binary problems in ``columns`` only."""
-        new = object.__new__(BinaryLoss)
-        new.backend = self.backend
-        (new.flip,) = self.backend.keep(self.backend.take_columns(self.flip, columns))
-        return new
+        """The loss of ``columns`` only (host indices)."""
+        flip = self.backend.take(self.flip, columns, axis=1)
+        return BinaryLoss((1 - flip) / 2, self.backend)  # exact: flip is 1 or -1
 
-    def value(self, Z):
-        """Per-row losses."""
-        return self.backend.softplus(self.flip * Z)
+    def value(self, raw_prediction):
+        """Per-row losses, ``(n_samples, n_groups)``."""
+        return _special.softplus(self.flip * raw_prediction, self.xp)
 
-    def evaluate(self, Z):
-        """Per-row derivatives with respect to ``Z``, and a cache for the rest."""
-        P = self.backend.expit(self.flip * Z)
-        return self.flip * P, P
+    def gradient(self, raw_prediction):
+        """Per-row derivatives wrt ``raw_prediction``, and the probabilities.
 
-    def curvature(self, P, dZ):
-        """Per-row second derivative of the loss along ``dZ``."""
-        return self.diagonal_curvature(P) * dZ**2
+        ``proba`` is the probability of the label other than the target; the
+        other methods take it instead of recomputing it.
+        """
+        proba = _special.expit(self.flip * raw_prediction, self.xp)
+        return self.flip * proba, proba
 
-    def diagonal_curvature(self, P):
-        """Per-row second derivative along each column of ``Z``."""
-        return P * (1 - P)
+    def hessian_diagonal(self, proba):
+        """Per-row second derivative along each column of the raw prediction."""
+        return proba * (1 - proba)
 
-    def change(self, Z, P, dZ):
-        """Per-row ``loss(Z + dZ) - loss(Z)``, accurate even when tiny."""
-        bk, xp = self.backend, self.backend.xp
-        dU = self.flip * dZ
-        if not bk.lazy and float(bk.host(xp.max(xp.abs(dU)))) <= _LARGE_STEP:
-            return xp.log1p(P * xp.expm1(dU))  # the usual case: one expression
+    def curvature_along(self, proba, raw_direction):
+        """Per-row second derivative along ``raw_direction``."""
+        return self.hessian_diagonal(proba) * raw_direction**2
+
+    def change(self, raw_prediction, proba, raw_displacement):
+        """Per-row ``loss(raw + displacement) - loss(raw)``, accurate even when tiny."""
+        xp, bk = self.xp, self.backend
+        dU = self.flip * raw_displacement
+        if bk.surely(xp.abs(dU) <= _LARGE_STEP):
+            return xp.log1p(proba * xp.expm1(dU))  # the usual case: one expression
         large = xp.abs(dU) > _LARGE_STEP
-        small = xp.log1p(P * xp.expm1(xp.where(large, 0.0, dU)))
-        U = self.flip * Z
-        return xp.where(large, bk.softplus(U + dU) - bk.softplus(U), small)
+        small = xp.log1p(proba * xp.expm1(xp.where(large, 0.0, dU)))
+        U = self.flip * raw_prediction
+        exact = _special.softplus(U + dU, xp) - _special.softplus(U, xp)
+        return xp.where(large, exact, small)
 
 
 class MultinomialLoss:
-    """Softmax cross-entropy over the columns of ``Z``, one group.
+    """Softmax cross-entropies, one coupled group per ``n_classes`` columns.
 
     Parameters
     ----------
-    Y : array of shape (n_samples, n_classes)
-        One-hot targets.
+    Y : array of shape (n_samples, n_groups * n_classes)
+        One-hot targets, row side, one block of ``n_classes`` columns per group.
+    n_classes : int
     backend : Backend
     """
 
     # Largest eigenvalue bound of diag(p) - p p^T (Bohning's bound).
-    curvature_bound = 0.5
+    hessian_bound = 0.5
 
-    def __init__(self, Y, backend):
-        self.Y, self.backend = Y, backend
+    def __init__(self, Y, n_classes, backend):
+        self.Y, self.group_size = Y, n_classes
+        self.backend, self.xp = backend, backend.xp
 
     @property
     def n_columns(self):
         return self.Y.shape[1]
 
-    def value(self, Z):
-        """Per-row losses."""
-        xp = self.backend.xp
-        return -xp.sum(self.backend.log_softmax(Z) * self.Y, axis=1, keepdims=True)
+    def subset(self, columns):
+        """The loss of ``columns`` only (whole groups, host indices)."""
+        Y = self.backend.take(self.Y, columns, axis=1)
+        return MultinomialLoss(Y, self.group_size, self.backend)
 
-    def evaluate(self, Z):
-        """Per-row derivatives with respect to ``Z``, and a cache for the rest."""
-        P = self.backend.softmax(Z)
-        return P - self.Y, P
+    def _blocks(self, A):
+        """``(n_samples, n_groups, n_classes)`` view of a per-column array."""
+        return self.xp.reshape(A, (A.shape[0], -1, self.group_size))
 
-    def curvature(self, P, dZ):
-        """Per-row second derivative of the loss along ``dZ``."""
-        xp = self.backend.xp
-        mean = xp.sum(P * dZ, axis=1, keepdims=True)
-        return xp.sum(P * dZ**2, axis=1, keepdims=True) - mean**2
+    def _columns(self, A):
+        return self.xp.reshape(A, (A.shape[0], -1))
 
-    def diagonal_curvature(self, P):
-        """Per-row second derivative along each column of ``Z`` (diag of the Hessian)."""
-        return P * (1 - P)
+    def _group_sum(self, A):
+        return self.xp.sum(self._blocks(A), axis=2)
 
-    def change(self, Z, P, dZ):
-        """Per-row ``loss(Z + dZ) - loss(Z)``, accurate even when tiny."""
-        bk, xp = self.backend, self.backend.xp
-        target = xp.sum(dZ * self.Y, axis=1, keepdims=True)
-        large = xp.max(xp.abs(dZ), axis=1, keepdims=True) > _LARGE_STEP
-        if not bk.lazy and not bool(bk.host(xp.any(large))):  # the usual case
-            return xp.log1p(xp.sum(P * xp.expm1(dZ), axis=1, keepdims=True)) - target
-        small_dZ = xp.where(large, 0.0, dZ)
-        small = xp.log1p(xp.sum(P * xp.expm1(small_dZ), axis=1, keepdims=True))
-        exact = bk.logsumexp(Z + dZ) - bk.logsumexp(Z)
-        return xp.where(large, exact, small) - target
+    def value(self, raw_prediction):
+        """Per-row losses, ``(n_samples, n_groups)``."""
+        log_proba = _special.log_softmax(self._blocks(raw_prediction), self.xp)
+        return -self._group_sum(self._columns(log_proba) * self.Y)
+
+    def gradient(self, raw_prediction):
+        """Per-row derivatives wrt ``raw_prediction``, and the probabilities."""
+        proba = self._columns(_special.softmax(self._blocks(raw_prediction), self.xp))
+        return proba - self.Y, proba
+
+    def hessian_diagonal(self, proba):
+        """Per-row second derivative along each column (diagonal of the Hessian)."""
+        return proba * (1 - proba)
+
+    def curvature_along(self, proba, raw_direction):
+        """Per-row second derivative along ``raw_direction``."""
+        mean = self._group_sum(proba * raw_direction)
+        return self._group_sum(proba * raw_direction**2) - mean**2
+
+    def change(self, raw_prediction, proba, raw_displacement):
+        """Per-row ``loss(raw + displacement) - loss(raw)``, accurate even when tiny."""
+        xp, bk = self.xp, self.backend
+        target = self._group_sum(raw_displacement * self.Y)
+        if bk.surely(xp.abs(raw_displacement) <= _LARGE_STEP):  # the usual case
+            return xp.log1p(self._group_sum(proba * xp.expm1(raw_displacement))) - target
+        D = self._blocks(raw_displacement)
+        large = xp.max(xp.abs(D), axis=2) > _LARGE_STEP
+        small_D = self._columns(xp.where(xp.abs(D) > _LARGE_STEP, 0.0, D))
+        small = xp.log1p(self._group_sum(proba * xp.expm1(small_D)))
+        Z = self._blocks(raw_prediction)
+        exact = _special.logsumexp(Z + D, xp) - _special.logsumexp(Z, xp)
+        return xp.where(large, exact[..., 0], small) - target

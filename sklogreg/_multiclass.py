@@ -1,78 +1,94 @@
-"""How the classes become columns: binary, one-vs-rest, or softmax.
+"""How the classes become columns of one objective, and scores probabilities.
 
-Binary (two classes) is one column whose target is the second class.
-One-vs-rest (three or more classes) is ``K`` independent binary problems that
-share ``X``: they advance together, one matrix product for all classes per
-iteration, each class stopping on its own certificate. Multinomial is one
-softmax problem over ``K`` columns.
+* Two classes: one binary column, whose target is the second class.
+* One-vs-rest (three or more classes): ``K`` independent binary columns that
+  share ``X``; they advance together, one matrix product for all classes per
+  iteration, each stopping on its own certificate. With
+  ``class_weight="balanced"`` each column is balanced on its own (the class
+  against the rest), as ``OneVsRestClassifier(LogisticRegression(...))``.
+* Multinomial: one coupled softmax group of ``K`` columns.
+
+This is the only place that decides between them (:func:`is_coupled`).
 """
 
 import numpy as np
 
+from . import _special
 from ._loss import BinaryLoss, MultinomialLoss
-from ._problem import LinearProblem
-from ._solver import solve
+from ._objective import Objective
+from ._targets import sample_weights
 
 
-def make_problem(
-    X, Y, weights, alpha, *, backend, multi_class, fit_intercept, precondition
+def is_coupled(n_classes, multi_class):
+    """Whether the classes form one softmax group (else independent columns)."""
+    return n_classes > 2 and multi_class == "multinomial"
+
+
+def build_objective(
+    X, Y, sample_weight, classes, *, multi_class, class_weight, C, fit_intercept, backend
 ):
-    """Build the :class:`LinearProblem` for one-hot targets ``Y``.
+    """The objective whose columns are the classes' problems.
 
     Parameters
     ----------
     X : array or CSR matrix of shape (n_samples, n_features)
     Y : array of shape (n_samples, n_classes)
-        One-hot targets in ``X``'s namespace and dtype (row side).
-    weights : array of shape (n_samples, 1) or (n_samples, n_classes)
-        Sample weights normalized to sum to one (per column).
-    alpha : ndarray of shape (1,) or (n_classes,)
-        Penalty strength ``1 / (C * S)``.
-    backend : Backend
+        One-hot targets, row side (:func:`sklogreg._targets.encode_targets`).
+    sample_weight : array-like of shape (n_samples,) or None
+    classes : ndarray of shape (n_classes,)
+        The classes on the host.
     multi_class : {"ovr", "multinomial"}
-        Used only when ``n_classes >= 3``.
-    fit_intercept, precondition : bool
+    class_weight : dict, "balanced" or None
+    C : float
+        Inverse penalty; ``np.inf`` for none.
+    fit_intercept : bool
+    backend : Backend
 
     Returns
     -------
-    LinearProblem
+    Objective
     """
-    n_classes = Y.shape[1]
-    softmax = n_classes > 2 and multi_class == "multinomial"
-    if n_classes == 2:  # one column: the target is the second class
-        Y = Y[:, 1:]
-    (Y,) = backend.keep(Y)
-    loss = MultinomialLoss(Y, backend) if softmax else BinaryLoss(Y, backend)
-    return LinearProblem(
+    n_classes = len(classes)
+    coupled = is_coupled(n_classes, multi_class)
+    weights, total = sample_weights(
         X,
-        loss,
-        weights,
-        alpha,
-        fit_intercept=fit_intercept,
-        precondition=precondition,
-        per_column=not softmax,
+        Y,
+        sample_weight,
+        classes,
+        class_weight=class_weight,
+        per_class=n_classes > 2 and not coupled and class_weight == "balanced",
+        backend=backend,
     )
+    if coupled:
+        loss = MultinomialLoss(Y, n_classes, backend)
+    else:
+        (Y,) = backend.keep(Y[:, 1:] if n_classes == 2 else Y)
+        loss = BinaryLoss(Y, backend)
+    l2_reg_strength = np.zeros_like(total) if np.isinf(C) else 1.0 / (C * total)
+    l2_reg_strength = np.broadcast_to(l2_reg_strength, loss.n_columns)
+    return Objective(X, loss, weights, l2_reg_strength, fit_intercept=fit_intercept)
 
 
-def fit_columns(problem, coef_init, intercept_init, **solver_options):
-    """Solve ``problem`` from ``(coef_init, intercept_init)``.
+def log_proba(scores, xp, *, coupled):
+    """Log class probabilities from decision scores, computed stably.
 
     Parameters
     ----------
-    problem : LinearProblem
-    coef_init : ndarray of shape (n_columns, n_features)
-    intercept_init : ndarray of shape (n_columns,)
-        Host (NumPy) arrays.
-    **solver_options
-        Passed to :func:`sklogreg._solver.solve`.
+    scores : array of shape (n_samples,) or (n_samples, n_classes)
+        One column for two classes (the score of the second class).
+    xp : namespace
+    coupled : bool
+        Softmax scores; otherwise one-vs-rest ones, whose binary
+        probabilities are normalized to sum to one, as
+        :class:`~sklearn.multiclass.OneVsRestClassifier` does.
 
     Returns
     -------
-    coef : ndarray of shape (n_columns, n_features)
-    intercept : ndarray of shape (n_columns,)
-        Host (NumPy) arrays.
-    result : SolverResult
+    log_proba : array of shape (n_samples, n_classes)
     """
-    theta = problem.from_coef(coef_init.T, intercept_init)
-    result = solve(problem, theta, **solver_options)
-    return np.ascontiguousarray(result.coef.T), result.intercept, result
+    if scores.ndim == 1:  # log(1 - p), log(p) with p = expit(score)
+        pair = [-_special.softplus(scores, xp), -_special.softplus(-scores, xp)]
+        return xp.stack(pair, axis=1)
+    if coupled:
+        return _special.log_softmax(scores, xp)
+    return _special.log_softmax(-_special.softplus(-scores, xp), xp)

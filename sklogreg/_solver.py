@@ -1,202 +1,262 @@
-"""Batch gradient methods on a :class:`~sklogreg._problem.LinearProblem`.
+"""Batch gradient methods on an :class:`~sklogreg._objective.Objective`.
 
 One descent loop serves both solvers; only the direction and the step differ:
 
 * ``"gd"``: plain gradient descent, direction ``-g``, a fixed step.
 * ``"cg"``: nonlinear conjugate gradient (Polak-Ribiere+), direction
-  ``-g + beta * d_previous`` -- gradient descent with a momentum coefficient
-  chosen at each iteration -- in the problem's centred and scaled
-  coordinates; every ``_RESCALE_EVERY`` iterations the scaling is re-derived
-  from the curvature at the current point and the directions restart. The
-  step is the one-dimensional Newton step along the direction, halved until
-  the objective decreases sufficiently (Armijo). The decrease is computed
-  without cancellation, so the test stays exact down to ``tol=1e-10``.
+  ``-g + beta * previous direction`` -- gradient descent with a momentum
+  coefficient chosen at each iteration -- in centred and scaled coordinates
+  (:mod:`sklogreg._coordinates`); every ``_RESCALE_EVERY`` iterations the
+  scaling is re-derived from the curvature at the current point and the
+  directions restart. Steps come from :func:`sklogreg._steps.line_search`.
 
-An iteration costs two passes over ``X``: ``X^T R`` for the gradient and
-``X d`` for the change of the linear predictor ``Z``, which is linear in the
-coordinates and so tracked through every update: the line search needs no
-further pass.
+An iteration costs two passes over ``X``: ``R^T X`` for the gradient and
+``X d`` for the raw prediction's change along the direction ``d``, which the
+loop tracks through every update (the line search needs no further pass).
 
-Groups share a step and a stopping test: one per column for independent
-binary problems (one-vs-rest), one for the softmax problem. A converged
-group is frozen and dropped from the products.
-
-Coordinates, gradients and directions stay in the namespace and on the
-device of ``X`` (see :mod:`sklogreg._backend`); only the per-group scalars
-(slopes, curvatures, changes, certificates) come back to the host, where the
-steps and tests are decided.
+Groups (see :mod:`sklogreg._objective`) share the loop but each has its own
+step and its own stopping test; a group that stops is recorded and dropped
+from the products. Why it stopped is one of :data:`STOP_REASONS`.
 """
 
 import numpy as np
 
-_ARMIJO = 1e-4
-_MAX_HALVINGS = 60
+from ._steps import fixed_step, line_search
+
 # Iterations between re-derivations of the diagonal scaling from the current
 # curvature: frequent enough to matter on ill-conditioned problems, rare
 # enough (one extra pass over X each) to cost nothing on easy ones.
 _RESCALE_EVERY = 100
 
+#: Why a group stopped: its gradient norm met ``tol``; ``max_iter`` ran out;
+#: no step decreased the objective any more (rounding dominates); a fixed
+#: learning rate would have raised the objective; a callback asked to stop.
+STOP_REASONS = ("converged", "max_iter", "stalled", "learning_rate_too_large", "callback")
+
 
 class SolverResult:
-    """Coordinates and per-group diagnostics of a solve.
+    """The solution and per-group diagnostics of a solve (host arrays).
 
     Attributes
     ----------
-    coef : ndarray of shape (n_features, n_columns)
+    coef : ndarray of shape (n_columns, n_features)
     intercept : ndarray of shape (n_columns,)
-        The solution in the original parametrisation, on the host: the
-        solver's coordinates change as it rescales, so none are handed out.
-    n_iter, certificate, converged : ndarray of shape (n_groups,)
-    loss_curve : ndarray of shape (n_iterations + 1,)
+    n_iter, grad_norm, value : ndarray of shape (n_groups,)
+    stop_reason : ndarray of shape (n_groups,), dtype object
+        One of :data:`STOP_REASONS` per group.
+    loss_curve : list of float
         Objective (summed over groups) before the first and after each iteration.
-    diverged : bool
-        A fixed step would have raised the objective; the solve stopped before it.
     """
 
-    def __init__(self, problem, theta, n_groups):
-        self.per_column, self.backend = problem.per_column, problem.backend
-        self.coef, self.intercept = (self.backend.host(a) for a in problem.to_coef(theta))
-        self.coef, self.intercept = self.coef.copy(), self.intercept.copy()
+    def __init__(self, coef, intercept, n_groups):
+        self.coef, self.intercept = np.array(coef), np.array(intercept)
         self.n_iter = np.zeros(n_groups, dtype=int)
-        self.certificate = np.full(n_groups, np.inf)
-        self.converged = np.zeros(n_groups, dtype=bool)
-        self.objective = np.zeros(n_groups)
+        self.grad_norm = np.full(n_groups, np.inf)
+        self.value = np.zeros(n_groups)
+        self.stop_reason = np.full(n_groups, "", dtype=object)
         self.loss_curve = []
-        self.diverged = False
 
-    def store(self, groups, coef, intercept, it, certificate, objective, tol):
-        """Record the final state of ``groups`` (indices into all groups)."""
-        columns = groups if self.per_column else slice(None)
-        self.coef[:, columns] = self.backend.host(coef)
-        self.intercept[columns] = self.backend.host(intercept)
-        self.n_iter[groups] = it
-        self.certificate[groups] = certificate
-        self.converged[groups] = certificate <= tol
-        self.objective[groups] = objective
+    def store(self, state, done, reasons, n_iter):
+        """Record the final state of the groups ``done`` (a mask over the running ones)."""
+        groups = state.groups[done]
+        columns = state.objective.columns(np.flatnonzero(done))
+        coef, intercept = (state.backend.host(a) for a in state.coordinates.to_coef(state.theta))
+        self.coef[state.objective.columns(groups)] = coef[columns]
+        self.intercept[state.objective.columns(groups)] = intercept[columns]
+        self.n_iter[groups] = n_iter
+        self.grad_norm[groups] = state.grad_norm[done]
+        self.value[groups] = state.value[done]
+        self.stop_reason[groups] = reasons[done]
+
+    def current(self, state):
+        """``(coef, intercept)`` of every group now: stored ones and running ones."""
+        coef, intercept = self.coef.copy(), self.intercept.copy()
+        columns = state.objective.columns(state.groups)
+        running = (state.backend.host(a) for a in state.coordinates.to_coef(state.theta))
+        coef[columns], intercept[columns] = running
+        return coef, intercept
 
 
-def solve(problem, theta, *, tol, max_iter, step=None, conjugate=True, verbose=0):
-    """Minimize ``problem`` from ``theta``.
+class _State:
+    """The running groups: their objective, coordinates, iterate and derivatives."""
+
+    def __init__(self, objective, coordinates, theta):
+        self.objective, self.coordinates, self.theta = objective, coordinates, theta
+        self.backend = objective.backend
+        self.groups = np.arange(objective.n_groups)
+        coef, intercept = coordinates.to_coef(theta)
+        if self.backend.surely(coef == 0):  # a cold start: no pass over X
+            shape = (objective.X.shape[0], objective.loss.n_columns)
+            self.raw = self.backend.xp.zeros(shape, dtype=coef.dtype, device=self.backend.device)
+            self.raw = self.raw + intercept
+        else:
+            self.raw = objective.raw_prediction(coef, intercept)
+        self.stalled = np.zeros(objective.n_groups, dtype=bool)
+        self.previous = None  # (gradient, direction) of the last iteration
+
+    def evaluate(self):
+        """Derivatives at the iterate: per-row ones, the gradient and its norm."""
+        bk, objective = self.backend, self.objective
+        # One persist (Dask) for the raw prediction and what the loss derives from it.
+        self.raw, self.raw_gradient, self.proba = bk.keep(
+            self.raw, *objective.loss.gradient(self.raw)
+        )
+        self.coef, _ = self.coordinates.to_coef(self.theta)
+        grad_coef, grad_intercept, self.grad_norm = objective.gradient(
+            self.coef, self.raw_gradient
+        )
+        self.gradient = self.coordinates.pullback(grad_coef, grad_intercept)
+
+    def drop(self, done):
+        """Keep only the groups not ``done`` (a mask over the running ones)."""
+        keep = np.flatnonzero(~done)
+        bk, columns = self.backend, self.objective.columns(keep)
+        self.objective = self.objective.subset(keep)
+        self.coordinates = self.coordinates.subset(columns)
+        self.theta, self.gradient, self.coef = (
+            bk.take(a, columns, axis=0) for a in (self.theta, self.gradient, self.coef)
+        )
+        self.raw, self.raw_gradient, self.proba = bk.keep(
+            *(bk.take(a, columns, axis=1) for a in (self.raw, self.raw_gradient, self.proba))
+        )
+        self.groups, self.value = self.groups[keep], self.value[keep]
+        self.grad_norm, self.stalled = self.grad_norm[keep], self.stalled[keep]
+        if self.previous is not None:
+            self.previous = tuple(bk.take(a, columns, axis=0) for a in self.previous)
+
+    def rescale(self):
+        """Sharpen the diagonal scaling with the curvature here; restart directions."""
+        objective, bk = self.objective, self.backend
+        coef, intercept = (bk.host(a) for a in self.coordinates.to_coef(self.theta))
+        self.coordinates = self.coordinates.rescaled(
+            objective.X,
+            objective.hessian_weights(self.proba),
+            objective.l2_reg_strength,
+            group_size=objective.group_size,
+        )
+        self.theta = self.coordinates.from_coef(coef, intercept)
+        self.evaluate()
+        self.previous = None
+
+    def direction(self, conjugate):
+        """``-g``, or the Polak-Ribiere+ direction where it descends."""
+        G = self.gradient
+        if not conjugate or self.previous is None:
+            return -G
+        objective, pxp = self.objective, self.backend.pxp
+        G_prev, D_prev = self.previous
+        norm_prev = objective.params_sum(G_prev**2)
+        beta = objective.params_sum(G * (G - G_prev)) / np.where(norm_prev > 0, norm_prev, 1)
+        D = -G + objective.spread(np.maximum(beta, 0))[:, None] * D_prev
+        descends = objective.spread(objective.params_sum(G * D) < 0) > 0
+        return pxp.where(descends[:, None], D, -G)
+
+
+def solve(
+    objective,
+    coordinates,
+    coef,
+    intercept,
+    *,
+    tol,
+    max_iter,
+    learning_rate=None,
+    conjugate=True,
+    rescale=True,
+    verbose=0,
+    monitor=None,
+):
+    """Minimize ``objective`` from ``(coef, intercept)``.
 
     Parameters
     ----------
-    problem : LinearProblem
-        Rescaled in place as the solve goes (its coordinates change; the
-        result is handed back in the original parametrisation).
-    theta : array of shape (n_coordinates, n_columns)
-        Starting point, in the problem's coordinates (parameter side).
+    objective : Objective
+    coordinates : Coordinates
+        The solver's coordinates at the start.
+    coef : ndarray of shape (n_columns, n_features)
+    intercept : ndarray of shape (n_columns,)
+        The starting point (host).
     tol : float
         A group stops when the infinity norm of its gradient is ``<= tol``.
     max_iter : int
-    step : float or None
+    learning_rate : float or None
         Fixed step, or None for the line search.
     conjugate : bool
         Polak-Ribiere+ conjugate directions instead of ``-g``.
+    rescale : bool
+        Re-derive the diagonal scaling every ``_RESCALE_EVERY`` iterations.
     verbose : int
         Print progress every ``verbose`` iterations when positive.
+    monitor : callable or None
+        Called after every iteration as ``monitor(n_iter, current)``, where
+        ``current()`` returns the host ``(coef, intercept)`` of all groups;
+        a true return value stops every running group ("callback").
 
     Returns
     -------
     SolverResult
     """
-    bk = problem.backend
-    n_groups = theta.shape[1] if problem.per_column else 1
-    result = SolverResult(problem, theta, n_groups)
-    active = np.arange(n_groups)  # groups still iterating
-    x = theta
-    z = problem.linear(x, start=True)
-    stalled = np.zeros(n_groups, dtype=bool)  # no decrease at any step size
-    G_prev = D_prev = None
-
-    for it in range(max_iter + 1):
-        # One persist (Dask) for the predictor and what the loss derives from it.
-        z, dloss, cache = bk.keep(z, *problem.loss.evaluate(z))
-        G, cert = problem.gradient(x, dloss)
-        if it == 0:
+    result = SolverResult(coef, intercept, objective.n_groups)
+    state = _State(objective, coordinates, coordinates.from_coef(coef, intercept))
+    for n_iter in range(max_iter + 1):
+        state.evaluate()
+        if n_iter == 0:
             # Later values are tracked through the exact change of each step.
-            f = problem.objective(problem.loss.value(z), x)
-            result.objective[:] = f
-            result.loss_curve.append(f.sum())
-        done = (cert <= tol) | stalled | (it == max_iter)
+            state.value = objective.value(state.raw, state.coef)
+            result.value[:] = state.value
+            result.loss_curve.append(float(state.value.sum()))
+        stop = n_iter > 0 and monitor is not None and monitor(n_iter, lambda: result.current(state))
+        reasons = np.where(state.grad_norm <= tol, "converged", "")
+        reasons = np.where((reasons == "") & state.stalled, "stalled", reasons)
+        if n_iter == max_iter or stop:
+            reasons = np.where(reasons == "", "callback" if stop else "max_iter", reasons)
+        done = reasons != ""
         if done.any():
-            W, b = problem.to_coef(x)
-            columns = np.flatnonzero(done) if problem.per_column else slice(None)
-            W, b = bk.host(W)[:, columns], bk.host(b)[columns]
-            result.store(active[done], W, b, it, cert[done], f[done], tol)
+            result.store(state, done, reasons.astype(object), n_iter)
             if done.all():
                 break
-            # Only independent groups reach here: drop the converged columns.
-            keep = np.flatnonzero(~done)
-            active, problem = active[keep], problem.subset(keep)
-            x, G = (bk.take_columns(a, keep) for a in (x, G))
-            rows = (bk.take_columns(a, keep) for a in (z, dloss, cache))
-            z, dloss, cache = bk.keep(*rows)
-            f, cert, stalled = f[keep], cert[keep], stalled[keep]
-            if G_prev is not None:
-                G_prev, D_prev = (bk.take_columns(a, keep) for a in (G_prev, D_prev))
+            state.drop(done)
 
-        if problem.precondition and it > 0 and it % _RESCALE_EVERY == 0:
-            # Sharpen the diagonal scaling with the curvature at x, and restart.
-            W, b = (bk.host(a) for a in problem.to_coef(x))
-            problem.rescale(problem.loss.diagonal_curvature(cache))
-            x = problem.from_coef(W, b)
-            G, _ = problem.gradient(x, dloss)
-            G_prev = None
-        if conjugate and G_prev is not None:
-            D = _conjugate(problem, G, G_prev, D_prev)
-        else:
-            D = -G
-        (dZ,) = bk.keep(problem.linear(D))
-        slope = problem.group_sum(G * D)
-        if step is None:
-            t, delta = _line_search(problem, x, z, cache, D, dZ, slope)
-            stalled = t == 0
-        else:
-            t = np.full_like(slope, step)
-            # An absurd step may overflow; the check below reports it as divergence.
-            with np.errstate(over="ignore", invalid="ignore"):
-                delta = problem.change(x, z, cache, step * D, step * dZ)
-            if not np.all(delta <= 4 * np.finfo(bk.host_dtype).eps * np.abs(f)):
-                # A descent step below 2/L never raises the objective: the fixed step
-                # is too large. Stop at the current, lowest iterate.
-                result.diverged = True
-                result.store(active, *problem.to_coef(x), it, cert, f, tol)
-                break
-        t_params = bk.params(t)
-        x, f = x + t_params * D, f + delta
-        z = z + t_params * dZ
-        G_prev, D_prev = G, D
-        result.objective[active] = f
-        result.loss_curve.append(result.objective.sum())
-        if verbose > 0 and (it + 1) % int(verbose) == 0:
+        if rescale and n_iter > 0 and n_iter % _RESCALE_EVERY == 0:
+            state.rescale()
+        if not _iterate(state, result, learning_rate, conjugate, n_iter):
+            break
+        result.loss_curve.append(float(result.value.sum()))
+        if verbose > 0 and (n_iter + 1) % int(verbose) == 0:
             print(
-                f"iteration {it + 1}: objective {result.loss_curve[-1]:.12g}, "
-                f"gradient max {cert.max():.3e}"
+                f"iteration {n_iter + 1}: objective {result.loss_curve[-1]:.12g}, "
+                f"gradient norm {state.grad_norm.max():.3e}"
             )
-    result.loss_curve = np.asarray(result.loss_curve)
     return result
 
 
-def _conjugate(problem, G, G_prev, D_prev):
-    """Polak-Ribiere+ direction; ``-G`` where it would not descend."""
-    bk = problem.backend
-    previous = problem.group_sum(G_prev**2)
-    beta = problem.group_sum(G * (G - G_prev)) / np.where(previous > 0, previous, 1)
-    D = -G + bk.params(np.maximum(beta, 0)) * D_prev
-    descends = bk.params(problem.group_sum(G * D) < 0, dtype=bool)
-    return bk.pxp.where(descends, D, -G)
+def _reasons(state, reason):
+    return np.full(len(state.groups), reason, dtype=object)
 
 
-def _line_search(problem, x, z, cache, D, dZ, slope):
-    """Step along ``D``: 1-D Newton step, halved until Armijo holds."""
-    q = problem.curvature(cache, x, dZ, D)
-    t = np.where(q > 0, -slope / np.where(q > 0, q, 1), 1.0)
-    for _ in range(_MAX_HALVINGS):
-        on_params = problem.backend.params(t)
-        delta = problem.change(x, z, cache, on_params * D, on_params * dZ)
-        bad = ~(delta <= _ARMIJO * t * slope)
-        if not bad.any():
-            return t, delta
-        t = np.where(bad, 0.5 * t, t)
-    # No decrease even at a vanishing step: rounding dominates; stay put.
-    return np.where(bad, 0.0, t), np.where(bad, 0.0, delta)
+def _iterate(state, result, learning_rate, conjugate, n_iter):
+    """One step of every running group; False when a fixed step is too large."""
+    bk, objective = state.backend, state.objective
+    direction = state.direction(conjugate)
+    coef_direction, intercept_direction = state.coordinates.to_coef(direction)
+    (raw_direction,) = bk.keep(objective.raw_prediction(coef_direction, intercept_direction))
+    args = (objective, state.coef, state.raw, state.proba, coef_direction, raw_direction)
+    if learning_rate is None:
+        slope = objective.params_sum(state.gradient * direction)
+        step_size, change = line_search(*args, slope)
+        state.stalled = step_size == 0
+    else:
+        step_size, change, too_large = fixed_step(
+            *args, learning_rate=learning_rate, value=state.value
+        )
+        if too_large:  # stop at the current, lowest iterate
+            reason = _reasons(state, "learning_rate_too_large")
+            result.store(state, state.groups >= 0, reason, n_iter)
+            return False
+    t = objective.spread(step_size)
+    state.theta = state.theta + t[:, None] * direction
+    state.raw = state.raw + t * raw_direction
+    state.previous = (state.gradient, direction)
+    state.value = state.value + change
+    result.value[state.groups] = state.value
+    return True

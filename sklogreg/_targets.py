@@ -57,9 +57,7 @@ def encode_targets(y, backend):
     check_classification_targets(classes_host)
     y = move_to(y, xp=bk.xp, device=bk.device)
     Y = y[:, None] == bk.params(classes_host, dtype=classes_host.dtype)[None, :]
-    Y = bk.xp.astype(Y, bk.dtype)
-    if bk.lazy:
-        Y = Y.rechunk((bk.row_chunks, -1))
+    Y = bk.rechunk_rows(bk.xp.astype(Y, bk.dtype))
     return classes, classes_host, Y
 
 
@@ -89,17 +87,13 @@ def sample_weights(X, Y, sample_weight, classes, *, class_weight, per_class, bac
         The sums ``S`` they were divided by (host).
     """
     bk, xp = backend, backend.xp
-    if sample_weight is None and bk.lazy:  # ones in the row chunks of X
-        s = xp.ones(X.shape[0], dtype=X.dtype, chunks=(bk.row_chunks,))
+    if sample_weight is None:
+        s = bk.ones_rows(X.shape[0])
     else:
-        if not bk.numpy and sample_weight is not None and np.ndim(sample_weight) > 0:
-            # Lists, NumPy, or another library or device: to X's side.
-            if not hasattr(sample_weight, "__array_namespace__"):
-                sample_weight = np.asarray(sample_weight)
-            sample_weight = move_to(sample_weight, xp=xp, device=bk.device)
+        if np.ndim(sample_weight) > 0:  # lists, or another library or device
+            sample_weight = bk.to_rows(sample_weight)
         s = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
-        if bk.lazy:
-            s = s.rechunk((bk.row_chunks,))
+        s = bk.rechunk_rows(s)
     (s,) = bk.keep(s)  # Dask: computed once, not re-derived in every graph
     weights = s[:, None]
     if class_weight is not None:

@@ -1,0 +1,192 @@
+"""The solver's coordinates: a centre and diagonal scales, exact by construction.
+
+Solvers move ``theta`` of shape ``(n_columns, n_features [+ 1])`` (intercept
+coordinate last), never the coefficients themselves::
+
+    coef      = scale * V                         (a positive scale per feature)
+    intercept = intercept_scale * c - coef @ mean (with an intercept)
+
+where ``theta = [V, c]``. Centring decouples the intercept from the
+coefficients; the diagonal (Jacobi) scaling makes unscaled features converge.
+Both are exact reparametrisations: the minimizer in ``(coef, intercept)`` is
+unchanged. ``X`` is never copied or centred: the centre enters every product
+as a rank-one correction.
+
+A :class:`Coordinates` is immutable; a rescale makes a new one. Its host
+arrays and their parameter-side copies are made once, together, in the
+constructor. Scales are derived on the host, in NumPy, from moments the
+backend reduces over the rows in one blocked pass (:func:`weighted_moments`).
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+
+class Coordinates:
+    """A centre and scales: the map between ``theta`` and ``(coef, intercept)``.
+
+    Parameters
+    ----------
+    mean : ndarray of shape (n_features,)
+        The centre (zeros without an intercept).
+    scale : ndarray of shape (1, n_features) or (n_columns, n_features)
+        Positive scales; zero freezes a feature nothing curves.
+    intercept_scale : ndarray of shape (1,) or (n_columns,)
+    fit_intercept : bool
+    backend : Backend
+    """
+
+    def __init__(self, mean, scale, intercept_scale, *, fit_intercept, backend):
+        self.mean, self.scale, self.intercept_scale = mean, scale, intercept_scale
+        self.fit_intercept, self.backend = fit_intercept, backend
+        self.n_features = scale.shape[1]
+        self._mean, self._scale = backend.params(mean), backend.params(scale)
+        self._intercept_scale = backend.params(intercept_scale)
+
+    @classmethod
+    def identity(cls, n_features, *, fit_intercept, backend):
+        """``theta = [coef, intercept]``: plain gradient descent's coordinates."""
+        dtype = backend.host_dtype
+        return cls(
+            np.zeros(n_features, dtype),
+            np.ones((1, n_features), dtype),
+            np.ones(1, dtype),
+            fit_intercept=fit_intercept,
+            backend=backend,
+        )
+
+    @classmethod
+    def jacobi(
+        cls, X, weights, l2_reg_strength, *, group_size, fit_intercept, backend, mean=None
+    ):
+        """Centre and scale from the weighted curvature of each feature.
+
+        Parameters
+        ----------
+        X : array or CSR matrix of shape (n_samples, n_features)
+        weights : array of shape (n_samples, 1) or (n_samples, n_columns)
+            Row side: sample weight times the loss's second derivative
+            (per column, or one column for all).
+        l2_reg_strength : ndarray of shape (n_columns,)
+        group_size : int
+            Columns per coupled group: coupled (softmax) columns get one
+            scale. Softmax is unchanged by adding one vector to every column
+            of its coefficients; column-wise scales would drift along that
+            direction, which only the penalty curves.
+        fit_intercept : bool
+        backend : Backend
+        mean : ndarray of shape (n_features,), default=None
+            The centre; by default the weighted mean of the rows.
+        """
+        first, second, total = weighted_moments(X, weights, backend)
+        raw = second
+        if not fit_intercept:
+            mean = np.zeros(X.shape[1])
+        else:
+            if mean is None:  # the weighted mean of the rows (all columns' weights)
+                mean = first.sum(axis=0) / total.sum()
+            second = second - 2 * mean * first + mean**2 * total[:, None]
+        if group_size > 1 and len(total) > 1:
+            second, raw, total = (_group_mean(a, group_size) for a in (second, raw, total))
+        # A feature is flat when its centred moment vanishes next to its raw
+        # one (a constant column), whatever its magnitude: features of 1e-150
+        # are scaled, not frozen.
+        eps = np.finfo(backend.host_dtype).eps
+        diagonal = np.where(second > 64 * eps * raw, second, 0) + l2_reg_strength[:, None]
+        positive = diagonal > 0
+        scale = np.where(positive, 1 / np.sqrt(np.where(positive, diagonal, 1)), 0)
+        curved = total > 0
+        intercept_scale = np.where(curved, 1 / np.sqrt(np.where(curved, total, 1)), 1)
+        dtype = backend.host_dtype
+        return cls(
+            mean.astype(dtype),
+            scale.astype(dtype),
+            intercept_scale.astype(dtype),
+            fit_intercept=fit_intercept,
+            backend=backend,
+        )
+
+    def rescaled(self, X, weights, l2_reg_strength, *, group_size):
+        """New scales from the current curvature, about the same centre."""
+        return Coordinates.jacobi(
+            X,
+            weights,
+            l2_reg_strength,
+            group_size=group_size,
+            fit_intercept=self.fit_intercept,
+            backend=self.backend,
+            mean=self.mean.astype(np.float64),
+        )
+
+    def subset(self, columns):
+        """The coordinates of ``columns`` only (host indices)."""
+        scale, intercept_scale = self.scale, self.intercept_scale
+        if scale.shape[0] > 1:
+            scale = scale[columns]
+        if len(intercept_scale) > 1:
+            intercept_scale = intercept_scale[columns]
+        return Coordinates(
+            self.mean,
+            scale,
+            intercept_scale,
+            fit_intercept=self.fit_intercept,
+            backend=self.backend,
+        )
+
+    @property
+    def n_coordinates(self):
+        return self.n_features + self.fit_intercept
+
+    def to_coef(self, theta):
+        """``(coef, intercept)`` of shapes ``(n_columns, n_features)``, ``(n_columns,)``."""
+        coef = self._scale * theta[:, : self.n_features]
+        if not self.fit_intercept:
+            bk = self.backend
+            return coef, bk.pxp.zeros(theta.shape[0], dtype=coef.dtype, device=bk.device)
+        return coef, self._intercept_scale * theta[:, -1] - coef @ self._mean
+
+    def from_coef(self, coef, intercept):
+        """``theta`` for host ``(coef, intercept)``: the inverse of :meth:`to_coef`."""
+        safe = np.where(self.scale > 0, self.scale, 1)
+        V = np.where(self.scale > 0, coef / safe, 0)
+        if self.fit_intercept:
+            c = (intercept + coef @ self.mean) / self.intercept_scale
+            V = np.hstack([V, c[:, None]])
+        return self.backend.params(V)
+
+    def pullback(self, grad_coef, grad_intercept):
+        """A gradient wrt ``(coef, intercept)`` as the gradient wrt ``theta``.
+
+        ``d/dV = scale * (grad_coef - grad_intercept mean^T)``, ``d/dc =
+        intercept_scale * grad_intercept``: the transpose of :meth:`to_coef`.
+        """
+        if not self.fit_intercept:
+            return self._scale * grad_coef
+        centred = grad_coef - grad_intercept[:, None] * self._mean[None, :]
+        grad_c = self._intercept_scale * grad_intercept
+        return self.backend.pxp.concat([self._scale * centred, grad_c[:, None]], axis=1)
+
+
+def _group_mean(a, group_size):
+    """Mean over each group's columns (axis 0), repeated for every column."""
+    grouped = a.reshape(-1, group_size, *a.shape[1:]).mean(axis=1)
+    return np.repeat(grouped, group_size, axis=0)
+
+
+def weighted_moments(X, weights, backend):
+    """``weights^T X``, ``weights^T (X * X)`` and column sums of ``weights``.
+
+    One blocked pass over ``X`` (see :meth:`Backend.row_blocks`), results
+    on the host in float64: shapes ``(m, n_features)``, ``(m, n_features)``
+    and ``(m,)`` for ``weights`` of shape ``(n_samples, m)``.
+    """
+    bk = backend
+    first = second = 0
+    for rows in bk.row_blocks(X):
+        block = X[rows] if sp.issparse(X) else X[rows, ...]
+        squared = block.multiply(block) if sp.issparse(X) else block * block
+        w = weights[rows, ...].T
+        first = first + bk.dot(w, block)
+        second = second + bk.dot(w, squared)
+    moments = bk.collect(first, second, bk.xp.sum(weights, axis=0))
+    return tuple(bk.host(m).astype(np.float64) for m in moments)

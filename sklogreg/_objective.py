@@ -1,0 +1,145 @@
+"""The penalized, weighted objective of a linear logistic model, per group.
+
+The objective is scikit-learn's (see ``DESIGN.md``). For each group of
+columns (one column: an independent binary problem; ``n_classes`` columns:
+a softmax problem)::
+
+    f(coef, intercept) = sum_i sample_weight_i * loss_i(X coef^T + intercept)
+                         + l2_reg_strength * ||coef||^2 / 2
+
+with ``sample_weight`` normalized to sum to one per column (``s_i / S``) and
+``l2_reg_strength = 1 / (C S)``; the intercept is never penalized. Columns
+carry their own target, weight and penalty, so one-vs-rest classes,
+cross-validation folds (zero weight on held-out rows) and values of ``C``
+are all columns of one objective, sharing ``X``: one product ``R^T X``
+computes every column's gradient.
+
+Functions here take and return ``(coef, intercept)`` in the original
+parametrisation; the solver's coordinates are :mod:`sklogreg._coordinates`'
+business. Per-group results (values, gradient norms, slopes) are host NumPy
+arrays.
+"""
+
+import numpy as np
+
+
+class Objective:
+    """Weighted, L2-penalized loss of a linear model over groups of columns.
+
+    Parameters
+    ----------
+    X : array or CSR matrix of shape (n_samples, n_features)
+    loss : BinaryLoss or MultinomialLoss
+    sample_weight : array of shape (n_samples, 1) or (n_samples, n_columns)
+        Row side, each column summing to one; equal within a coupled group.
+    l2_reg_strength : ndarray of shape (n_columns,)
+        ``1 / (C S)`` per column (host); zero for no penalty. Equal within a
+        coupled group.
+    fit_intercept : bool
+    """
+
+    def __init__(self, X, loss, sample_weight, l2_reg_strength, *, fit_intercept):
+        self.X, self.loss, self.fit_intercept = X, loss, fit_intercept
+        self.backend = bk = loss.backend
+        (self.sample_weight,) = bk.keep(sample_weight)
+        alpha = np.broadcast_to(np.asarray(l2_reg_strength, bk.host_dtype), loss.n_columns)
+        self.l2_reg_strength = np.ascontiguousarray(alpha)
+        self._l2_reg_strength = bk.params(self.l2_reg_strength)[:, None]
+        self.group_size = loss.group_size
+        self.n_groups = loss.n_columns // loss.group_size
+
+    def subset(self, groups):
+        """The objective of ``groups`` only (host indices)."""
+        columns = self.columns(groups)
+        bk = self.backend
+        sample_weight = self.sample_weight
+        if sample_weight.shape[1] > 1:
+            sample_weight = bk.take(sample_weight, columns, axis=1)
+        return Objective(
+            self.X,
+            self.loss.subset(columns),
+            sample_weight,
+            self.l2_reg_strength[columns],
+            fit_intercept=self.fit_intercept,
+        )
+
+    def columns(self, groups):
+        """Host indices of the columns of ``groups``."""
+        size = self.group_size
+        return (np.asarray(groups)[:, None] * size + np.arange(size)).ravel()
+
+    # -- reductions to one number per group (host) ---------------------------
+    def group_sum(self, per_column):
+        """Host ``(n_columns,)`` -> ``(n_groups,)`` sums."""
+        return np.asarray(per_column).reshape(-1, self.group_size).sum(axis=1)
+
+    def params_sum(self, A):
+        """Host sum of a parameter-side ``(n_columns, m)`` array, per group."""
+        return self.group_sum(self.backend.host(self.backend.pxp.sum(A, axis=1)))
+
+    def weighted_sum(self, rows):
+        """Host ``sum_i sample_weight_i * rows_i`` per group of ``(n, n_groups)`` rows."""
+        bk, w = self.backend, self.sample_weight
+        if w.shape[1] == 1:
+            return bk.host(w[:, 0] @ rows)
+        w = w[:, :: self.group_size]
+        return bk.host(bk.xp.sum(w * rows, axis=0))
+
+    def spread(self, per_group):
+        """Host per-group numbers as a parameter-side ``(n_columns,)`` array."""
+        return self.backend.params(np.repeat(per_group, self.group_size))
+
+    # -- the objective -------------------------------------------------------
+    def raw_prediction(self, coef, intercept):
+        """``X @ coef.T + intercept``, ``(n_samples, n_columns)``."""
+        return self.backend.dot(self.X, coef.T) + intercept
+
+    def value(self, raw_prediction, coef):
+        """The objective per group."""
+        penalty = 0.5 * self.l2_reg_strength * self.backend.host(self.params_rows(coef))
+        return self.weighted_sum(self.loss.value(raw_prediction)) + self.group_sum(penalty)
+
+    def params_rows(self, coef):
+        """``||coef_k||^2`` per column (parameter side)."""
+        return self.backend.pxp.sum(coef**2, axis=1)
+
+    def backward(self, R):
+        """``(R^T X, sum_i R_i)``: the transpose of :meth:`raw_prediction`."""
+        bk = self.backend
+        return bk.collect(bk.dot(R.T, self.X), bk.xp.sum(R, axis=0))
+
+    def gradient(self, coef, raw_gradient):
+        """Gradient wrt ``(coef, intercept)`` and its infinity norm per group.
+
+        ``raw_gradient`` is the loss's per-row derivative. The norm is the
+        certificate scikit-learn's lbfgs compares with ``tol``.
+        """
+        bk, pxp = self.backend, self.backend.pxp
+        grad_coef, grad_intercept = self.backward(self.sample_weight * raw_gradient)
+        grad_coef = grad_coef + self._l2_reg_strength * coef
+        norm = bk.host(pxp.max(pxp.abs(grad_coef), axis=1))
+        if self.fit_intercept:
+            norm = np.maximum(norm, np.abs(bk.host(grad_intercept)))
+        norm = norm.reshape(-1, self.group_size).max(axis=1)
+        return grad_coef, grad_intercept, norm
+
+    def curvature_along(self, proba, coef_direction, raw_direction):
+        """Second derivative of the objective along a direction, per group."""
+        loss = self.weighted_sum(self.loss.curvature_along(proba, raw_direction))
+        penalty = self.l2_reg_strength * self.backend.host(self.params_rows(coef_direction))
+        return loss + self.group_sum(penalty)
+
+    def change(self, coef, raw_prediction, proba, coef_step, raw_step):
+        """``f(coef + coef_step) - f(coef)`` per group, free of cancellation."""
+        pxp = self.backend.pxp
+        penalty = self.backend.host(pxp.sum(coef * coef_step + 0.5 * coef_step**2, axis=1))
+        loss = self.weighted_sum(self.loss.change(raw_prediction, proba, raw_step))
+        return loss + self.group_sum(self.l2_reg_strength * penalty)
+
+    def hessian_weights(self, proba):
+        """Sample weight times the loss's second derivative, per row and column."""
+        return self.sample_weight * self.loss.hessian_diagonal(proba)
+
+    def max_weight(self):
+        """The largest sample weight of each row over the columns, ``(n, 1)``."""
+        return self.backend.xp.max(self.sample_weight, axis=1, keepdims=True)

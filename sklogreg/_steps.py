@@ -1,0 +1,86 @@
+"""Step sizes along a search direction: line search, fixed step, Lipschitz bound.
+
+Each function works per group and gets what the solver already knows: the
+current ``coef``, raw prediction and probabilities, the direction in the
+original parametrisation (``coef_direction``, ``raw_direction``) and the slope
+of the objective along it. Trial steps never pass over ``X`` again: the raw
+prediction is linear in the coefficients, so ``raw + t * raw_direction`` is
+the raw prediction at every trial.
+"""
+
+import numpy as np
+
+_ARMIJO = 1e-4
+_MAX_HALVINGS = 60
+
+
+def line_search(objective, coef, raw, proba, coef_direction, raw_direction, slope):
+    """Newton step along the direction, halved until Armijo's test holds.
+
+    Returns
+    -------
+    step_size, change : ndarray of shape (n_groups,)
+        The accepted step sizes and the objective's change; a group where no
+        step decreases the objective (rounding dominates) gets ``0`` and ``0``.
+    """
+    curvature = objective.curvature_along(proba, coef_direction, raw_direction)
+    positive = curvature > 0
+    step_size = np.where(positive, -slope / np.where(positive, curvature, 1), 1.0)
+    for _ in range(_MAX_HALVINGS):
+        change = _change(objective, coef, raw, proba, coef_direction, raw_direction, step_size)
+        bad = ~(change <= _ARMIJO * step_size * slope)
+        if not bad.any():
+            return step_size, change
+        step_size = np.where(bad, 0.5 * step_size, step_size)
+    return np.where(bad, 0.0, step_size), np.where(bad, 0.0, change)
+
+
+def fixed_step(objective, coef, raw, proba, coef_direction, raw_direction, *, learning_rate, value):
+    """The fixed step ``learning_rate``, unless it would raise the objective.
+
+    A gradient step below ``2 / L`` never raises the objective (the descent
+    lemma), so a rise means the learning rate is too large.
+
+    Returns
+    -------
+    step_size, change : ndarray of shape (n_groups,)
+    too_large : bool
+        The step would raise the objective of some group; not to be taken.
+    """
+    step_size = np.full(objective.n_groups, learning_rate)
+    # An absurd step may overflow: the test below reports it as too large.
+    with np.errstate(over="ignore", invalid="ignore"):
+        change = _change(objective, coef, raw, proba, coef_direction, raw_direction, step_size)
+    eps = np.finfo(objective.backend.host_dtype).eps
+    too_large = not np.all(change <= 4 * eps * np.abs(value))
+    return step_size, change, too_large
+
+
+def _change(objective, coef, raw, proba, coef_direction, raw_direction, step_size):
+    t = objective.spread(step_size)
+    return objective.change(coef, raw, proba, t[:, None] * coef_direction, t * raw_direction)
+
+
+def lipschitz(objective, coordinates, n_power=30):
+    """Power-iteration estimate of the gradient's Lipschitz constant in ``theta``.
+
+    The Hessian is bounded by ``hessian_bound * J^T A^T W A J + alpha``, with
+    ``A = [X, 1]``, ``W`` the largest sample weight of each row and ``J``
+    the map :meth:`Coordinates.to_coef`; its transpose is the same pullback
+    the gradient uses.
+    """
+    bk = objective.backend
+    coordinates = coordinates.subset([0])
+    weight = objective.max_weight()
+    theta = np.random.default_rng(0).standard_normal((1, coordinates.n_coordinates))
+    norm = 0.0
+    for _ in range(n_power):
+        theta /= np.linalg.norm(theta)
+        raw = objective.raw_prediction(*coordinates.to_coef(bk.params(theta)))
+        back = bk.host(coordinates.pullback(*objective.backward(weight * raw)))
+        peak = np.abs(back).max()  # normalize first: entries may be 1e300 or 1e-300
+        if peak == 0:
+            break
+        theta = back / peak
+        norm = peak * np.linalg.norm(theta)
+    return objective.loss.hessian_bound * norm + objective.l2_reg_strength.max()
