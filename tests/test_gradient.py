@@ -1,110 +1,184 @@
-"""The objective's gradient against finite differences (scipy.optimize.check_grad)."""
+"""The objective's derivatives against finite differences and closed forms.
+
+Covers the private building blocks (objective, coordinates, steps) on small
+random problems: the gradient in every coordinate system, the curvature
+along a direction, the exact change, the Lipschitz estimate and groups.
+"""
 
 import numpy as np
 import pytest
 from scipy.optimize import check_grad
 
 from sklogreg._backend import Backend
-from sklogreg._multiclass import make_problem
+from sklogreg._coordinates import Coordinates
+from sklogreg._multiclass import build_objective
+from sklogreg._steps import lipschitz
+
+N, P = 40, 5
+CASES = [(2, "ovr"), (4, "ovr"), (4, "multinomial")]
 
 
-def _problem(n_classes, multi_class, fit_intercept, precondition, seed=0):
+def _problem(n_classes, multi_class, fit_intercept, coordinates, seed=0, C=3.0):
+    """Objective, coordinates and a random ``theta`` on unscaled data."""
     rng = np.random.default_rng(seed)
-    X = rng.normal(size=(40, 5)) * [1, 10, 0.1, 3, 1] + [0, 5, -2, 0, 1]
-    y = rng.integers(n_classes, size=40)
-    s = rng.uniform(0.1, 2.0, size=40)
+    X = rng.normal(size=(N, P)) * [1, 10, 0.1, 3, 1] + [0, 5, -2, 0, 1]
+    y = rng.integers(n_classes, size=N)
+    s = rng.uniform(0.1, 2.0, size=N)
+    backend = Backend(X)
     Y = (y[:, None] == np.arange(n_classes)).astype(float)
-    problem = make_problem(
+    objective = build_objective(
         X,
         Y,
-        (s / s.sum())[:, None],
-        np.array([0.3 / s.sum()]),
-        backend=Backend(X),
+        s,
+        np.arange(n_classes),
         multi_class=multi_class,
+        class_weight=None,
+        C=C,
         fit_intercept=fit_intercept,
-        precondition=precondition,
+        backend=backend,
     )
-    shape = (5 + fit_intercept, problem.loss.n_columns)
-    return problem, shape, rng.normal(size=shape)
+    n_columns = objective.loss.n_columns
+    if coordinates == "plain":
+        coords = Coordinates.identity(P, fit_intercept=fit_intercept, backend=backend)
+    else:
+        weights = rng.uniform(0.01, 0.25, size=(N, 1)) / N
+        coords = Coordinates.jacobi(
+            X,
+            weights,
+            objective.l2_reg_strength,
+            group_size=objective.group_size,
+            fit_intercept=fit_intercept,
+            backend=backend,
+        )
+    if coordinates == "rescaled":  # a scale per column, from uneven curvatures
+        curvature = rng.uniform(0.01, 0.25, size=(N, n_columns)) / N
+        coords = coords.rescaled(
+            X, curvature, objective.l2_reg_strength, group_size=objective.group_size
+        )
+        # A scale per column, but one for all softmax columns.
+        assert coords.scale.shape == (n_columns, P)
+        if objective.group_size > 1:
+            assert np.ptp(coords.scale, axis=0).max() == 0
+    theta = rng.normal(size=(n_columns, P + fit_intercept))
+    return objective, coords, theta
 
 
-def _objective_and_gradient(problem, shape):
+def _value_and_gradient(objective, coords, shape):
+    """The objective (summed over groups) and its gradient, as functions of theta."""
+
     def f(flat):
-        theta = flat.reshape(shape)
-        rows = problem.loss.value(problem.linear(theta))
-        return problem.objective(rows, theta).sum()
+        coef, intercept = coords.to_coef(flat.reshape(shape))
+        return objective.value(objective.raw_prediction(coef, intercept), coef).sum()
 
     def g(flat):
-        theta = flat.reshape(shape)
-        dloss, _ = problem.loss.evaluate(problem.linear(theta))
-        return problem.gradient(theta, dloss)[0].ravel()
+        coef, intercept = coords.to_coef(flat.reshape(shape))
+        raw_gradient, _ = objective.loss.gradient(objective.raw_prediction(coef, intercept))
+        grad_coef, grad_intercept, _ = objective.gradient(coef, raw_gradient)
+        return coords.pullback(grad_coef, grad_intercept).ravel()
 
     return f, g
 
 
 @pytest.mark.parametrize("coordinates", ["plain", "preconditioned", "rescaled"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-@pytest.mark.parametrize(
-    "n_classes, multi_class", [(2, "ovr"), (4, "ovr"), (4, "multinomial")]
-)
+@pytest.mark.parametrize("n_classes, multi_class", CASES)
 def test_gradient_matches_finite_differences(
     n_classes, multi_class, fit_intercept, coordinates
 ):
-    problem, shape, theta = _problem(
-        n_classes, multi_class, fit_intercept, coordinates != "plain"
-    )
-    if coordinates == "rescaled":  # a scale per column, from uneven curvatures
-        curvature = np.random.default_rng(2).uniform(0.01, 0.25, size=(40, shape[1]))
-        problem.rescale(curvature)
-        # A scale per column, but one for all softmax columns (see rescale).
-        assert problem.scale.shape == (5, shape[1] if problem.per_column else 1)
-    f, g = _objective_and_gradient(problem, shape)
+    objective, coords, theta = _problem(n_classes, multi_class, fit_intercept, coordinates)
+    f, g = _value_and_gradient(objective, coords, theta.shape)
     error = check_grad(f, g, theta.ravel(), epsilon=1e-7)
     assert error < 1e-5 * max(1.0, np.linalg.norm(g(theta.ravel())))
 
 
-@pytest.mark.parametrize(
-    "n_classes, multi_class", [(2, "ovr"), (4, "ovr"), (4, "multinomial")]
-)
-def test_certificate_is_gradient_in_original_coordinates(n_classes, multi_class):
-    """The stopping quantity is the gradient wrt (W, b), whatever the coordinates."""
-    plain, shape, theta = _problem(n_classes, multi_class, True, precondition=False)
-    scaled, _, _ = _problem(n_classes, multi_class, True, precondition=True)
-    W, b = plain.to_coef(theta)
-    theta_scaled = scaled.from_coef(W, b)
-    np.testing.assert_allclose(
-        scaled.linear(theta_scaled), plain.linear(theta), rtol=1e-12, atol=1e-12
-    )
-    f, g = _objective_and_gradient(plain, shape)
-    dloss, _ = scaled.loss.evaluate(scaled.linear(theta_scaled))
-    _, certificate = scaled.gradient(theta_scaled, dloss)
-    expected = np.abs(g(theta.ravel()).reshape(shape))
-    expected = expected.max(axis=0) if plain.per_column else [expected.max()]
-    np.testing.assert_allclose(certificate, expected, rtol=1e-10)
+@pytest.mark.parametrize("n_classes, multi_class", CASES)
+def test_gradient_norm_is_taken_in_original_coordinates(n_classes, multi_class):
+    """The stopping quantity is the gradient wrt (coef, intercept), whatever theta."""
+    objective, plain, theta = _problem(n_classes, multi_class, True, "plain")
+    _, scaled, _ = _problem(n_classes, multi_class, True, "rescaled")
+    coef, intercept = plain.to_coef(theta)
+    theta_scaled = scaled.from_coef(coef, intercept)
+    np.testing.assert_allclose(scaled.to_coef(theta_scaled)[0], coef, rtol=1e-12)
+    _, g = _value_and_gradient(objective, plain, theta.shape)
+    raw_gradient, _ = objective.loss.gradient(objective.raw_prediction(coef, intercept))
+    _, _, norm = objective.gradient(coef, raw_gradient)
+    expected = np.abs(g(theta.ravel()).reshape(theta.shape)).max(axis=1)
+    expected = expected.reshape(objective.n_groups, -1).max(axis=1)
+    np.testing.assert_allclose(norm, expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("n_classes, multi_class", CASES)
+def test_curvature_along_matches_finite_differences_of_the_gradient(n_classes, multi_class):
+    """d/dt <g(theta + t d), d> at t = 0, by central differences, per group."""
+    objective, coords, theta = _problem(n_classes, multi_class, True, "rescaled")
+    direction = np.random.default_rng(5).normal(size=theta.shape)
+    _, g = _value_and_gradient(objective, coords, theta.shape)
+    h = 1e-5
+    forward = g((theta + h * direction).ravel()).reshape(theta.shape)
+    backward = g((theta - h * direction).ravel()).reshape(theta.shape)
+    expected = (((forward - backward) / (2 * h)) * direction).sum(axis=1)
+    expected = expected.reshape(objective.n_groups, -1).sum(axis=1)
+    coef, intercept = coords.to_coef(theta)
+    _, proba = objective.loss.gradient(objective.raw_prediction(coef, intercept))
+    coef_direction, intercept_direction = coords.to_coef(direction)
+    raw_direction = objective.raw_prediction(coef_direction, intercept_direction)
+    actual = objective.curvature_along(proba, coef_direction, raw_direction)
+    np.testing.assert_allclose(actual, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("n_classes, multi_class", CASES)
+def test_change_is_exact_difference(n_classes, multi_class):
+    """The cancellation-free change equals the plain difference of values."""
+    objective, coords, theta = _problem(n_classes, multi_class, True, "preconditioned")
+    f, _ = _value_and_gradient(objective, coords, theta.shape)
+    step = np.random.default_rng(1).normal(size=theta.shape)
+    coef, intercept = coords.to_coef(theta)
+    raw = objective.raw_prediction(coef, intercept)
+    _, proba = objective.loss.gradient(raw)
+    for size in (1e-3, 1.0, 100.0):  # 100 takes the large-step branch
+        coef_step, intercept_step = coords.to_coef(size * step)
+        raw_step = objective.raw_prediction(coef_step, intercept_step)
+        change = objective.change(coef, raw, proba, coef_step, raw_step)
+        expected = f((theta + size * step).ravel()) - f(theta.ravel())
+        np.testing.assert_allclose(
+            change.sum(), expected, rtol=1e-8, atol=1e-12 * abs(f(theta.ravel()))
+        )
 
 
 def test_rescale_keeps_the_model():
-    """New coordinates for the same (W, b): the same linear predictor."""
-    problem, shape, theta = _problem(4, "ovr", True, True)
-    Z = problem.linear(theta)
-    W, b = problem.to_coef(theta)
-    problem.rescale(np.random.default_rng(3).uniform(0.0, 0.25, size=(40, 4)))
-    np.testing.assert_allclose(problem.linear(problem.from_coef(W, b)), Z, rtol=1e-12)
+    """New coordinates for the same (coef, intercept): the same raw prediction."""
+    objective, coords, theta = _problem(4, "ovr", True, "preconditioned")
+    coef, intercept = coords.to_coef(theta)
+    curvature = np.random.default_rng(3).uniform(0.0, 0.25, size=(N, 4))
+    new = coords.rescaled(objective.X, curvature, objective.l2_reg_strength, group_size=1)
+    np.testing.assert_allclose(new.to_coef(new.from_coef(coef, intercept))[0], coef)
+    np.testing.assert_allclose(
+        objective.raw_prediction(*new.to_coef(new.from_coef(coef, intercept))),
+        objective.raw_prediction(coef, intercept),
+        rtol=1e-12,
+    )
 
 
-@pytest.mark.parametrize(
-    "n_classes, multi_class", [(2, "ovr"), (4, "ovr"), (4, "multinomial")]
-)
-def test_change_is_exact_difference(n_classes, multi_class):
-    """The cancellation-free loss change equals the plain difference."""
-    problem, shape, theta = _problem(n_classes, multi_class, True, True)
-    f, _ = _objective_and_gradient(problem, shape)
-    step = np.random.default_rng(1).normal(size=shape)
-    for scale in (1e-3, 1.0, 100.0):  # 100 takes the large-step branch
-        Z = problem.linear(theta)
-        _, cache = problem.loss.evaluate(Z)
-        delta = problem.change(theta, Z, cache, scale * step, problem.linear(scale * step))
-        expected = f((theta + scale * step).ravel()) - f(theta.ravel())
-        np.testing.assert_allclose(
-            delta.sum(), expected, rtol=1e-8, atol=1e-12 * abs(f(theta.ravel()))
-        )
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("C", [0.01, np.inf])
+def test_lipschitz_estimate_is_the_exact_spectral_bound(fit_intercept, C):
+    """``0.25 * sigma_max(sqrt(w) [X, 1])^2 + alpha`` by a dense SVD (DESIGN.md)."""
+    objective, coords, _ = _problem(2, "ovr", fit_intercept, "plain", C=C)
+    X = objective.X
+    w = np.asarray(objective.sample_weight)[:, 0]
+    A = np.hstack([X, np.ones((N, 1))]) if fit_intercept else X
+    sigma = np.linalg.svd(np.sqrt(w)[:, None] * A, compute_uv=False)[0]
+    expected = 0.25 * sigma**2 + objective.l2_reg_strength.max()
+    np.testing.assert_allclose(lipschitz(objective, coords, n_power=200), expected, rtol=1e-6)
+
+
+def test_groups_are_independent_problems():
+    """Columns of one objective give each group what it gives alone."""
+    objective, coords, theta = _problem(4, "ovr", True, "plain")
+    f, g = _value_and_gradient(objective, coords, theta.shape)
+    subset = objective.subset(np.array([2]))
+    f2, g2 = _value_and_gradient(subset, coords, (1, P + 1))
+    coef, intercept = coords.to_coef(theta)
+    values = objective.value(objective.raw_prediction(coef, intercept), coef)
+    np.testing.assert_allclose(f2(theta[2]), values[2], rtol=1e-12)
+    np.testing.assert_allclose(g2(theta[2]), g(theta.ravel()).reshape(theta.shape)[2])
