@@ -1,6 +1,7 @@
 """sklogreg: scikit-learn compatible logistic regression by gradient descent."""
 
 from ._estimator import ScratchLogisticRegression
+from ._inference import PerfectSeparationWarning
 
 __version__ = "0.2.0"
-__all__ = ["ScratchLogisticRegression", "__version__"]
+__all__ = ["PerfectSeparationWarning", "ScratchLogisticRegression", "__version__"]
