@@ -7,7 +7,7 @@ from sklearn.multiclass import OneVsRestClassifier
 
 from sklogreg import ScratchLogisticRegression
 
-from .conftest import load, reference_fit, relative_error
+from ._helpers import load, reference_fit, relative_error
 
 
 def _weights(kind, y):

@@ -17,7 +17,7 @@ from sklearn import config_context
 
 from sklogreg import ScratchLogisticRegression
 
-from .conftest import assert_same_model, standardized
+from ._helpers import assert_same_model, standardized
 
 CHUNK = 40
 

@@ -17,6 +17,8 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sklogreg import ScratchLogisticRegression
 
+from ._helpers import relative_error
+
 SETTINGS = settings(
     max_examples=20,
     deadline=None,
@@ -27,11 +29,9 @@ SETTINGS = settings(
 TIGHT = dict(tol=1e-10, max_iter=10_000)
 
 
-def close(actual, desired, rtol=1e-6):
-    """Max difference within ``rtol`` of the larger of 1 and the reference size."""
-    actual, desired = np.asarray(actual), np.asarray(desired)
-    scale = max(1.0, np.abs(desired).max(initial=0))
-    return np.abs(actual - desired).max(initial=0) <= rtol * scale
+def close(actual, desired):
+    """Max difference within 1e-6 of the larger of 1 and the reference size."""
+    return relative_error(actual, desired, floor=1.0) <= 1e-6
 
 
 @st.composite

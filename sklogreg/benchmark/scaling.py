@@ -8,25 +8,40 @@ on a ``dask.distributed`` LocalCluster, and ``LogisticRegression()`` on the
 NumPy array. It prints, for each, the fit time (one fit each; data already in
 place: on the device, or persisted on the workers), our iterations, and the
 largest coefficient difference from our NumPy fit, relative to its largest
-coefficient. Needs the ``array-api`` and ``dask`` extras.
+coefficient. Needs the ``torch`` and ``dask`` extras, and SciPy's array API
+support: without ``SCIPY_ARRAY_API=1`` in its environment the command runs
+itself again with it set.
 """
 
 import argparse
 import json
 import os
+import subprocess
+import sys
 import time
 
-os.environ.setdefault("SCIPY_ARRAY_API", "1")  # before SciPy is imported
+import numpy as np
+from sklearn import config_context
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils._array_api import move_to
 
-import numpy as np  # noqa: E402
-from sklearn import config_context  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.utils._array_api import move_to  # noqa: E402
+from sklogreg import ScratchLogisticRegression
 
-from sklogreg import ScratchLogisticRegression  # noqa: E402
+from ._cases import _planted
+from ._report import list_table
 
-from ._cases import _planted  # noqa: E402
-from ._report import list_table  # noqa: E402
+COMMAND = "SCIPY_ARRAY_API=1 python -m sklogreg.benchmark.scaling"
+
+
+def _rerun_with_array_api(argv):
+    """Run this command again in a Python with SciPy's array API support on.
+
+    SciPy reads ``SCIPY_ARRAY_API`` once, when it is first imported: here by
+    scikit-learn, before this module runs, so setting it now would do nothing.
+    """
+    environment = {**os.environ, "SCIPY_ARRAY_API": "1"}
+    command = [sys.executable, "-m", "sklogreg.benchmark.scaling", *argv]
+    return subprocess.run(command, env=environment, check=False).returncode
 
 
 def _timed(fit):
@@ -76,6 +91,11 @@ def main(argv=None):
     parser.add_argument("--json", action="store_true", help="print JSON only")
     parser.add_argument("--rst", metavar="FILE", help="also write the table as rST")
     args = parser.parse_args(argv)
+    if os.environ.get("SCIPY_ARRAY_API") != "1":
+        raise SystemExit(
+            "SciPy's array API support is off, and it is read when SciPy is first "
+            f"imported: run {COMMAND} (or set SCIPY_ARRAY_API=1 before importing SciPy)."
+        )
 
     X, y = _planted(args.n, args.p, np.dtype(args.dtype))()
     rows = {}
@@ -120,4 +140,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
+    if os.environ.get("SCIPY_ARRAY_API") != "1":
+        raise SystemExit(_rerun_with_array_api(sys.argv[1:]))
     raise SystemExit(main())
