@@ -59,18 +59,34 @@ def summary(rows):
     """The geometric means of the ratio columns present in ``rows``.
 
     Rows where ours never reached the target (ratio None) are left out; their
-    number is ``not_reached``.
+    number is ``accuracy_not_reached``.
+
+    Examples
+    --------
+    >>> rows = [{"time_ratio": 0.5, "accuracy_ratio": 2.0},
+    ...         {"time_ratio": 2.0, "accuracy_ratio": None}]
+    >>> summary(rows)
+    {'geomean_time_ratio': 1.0, 'geomean_accuracy_ratio': 2.0, 'accuracy_not_reached': 1}
     """
-    out = {}
-    for key, name in RATIOS.items():
-        if key in rows[0]:
-            out[name] = geometric_mean([r[key] for r in rows])
-            out[name.replace("geomean", "not_reached")] = sum(r[key] is None for r in rows)
+    out = {
+        name: geometric_mean([r[key] for r in rows])
+        for key, name in RATIOS.items()
+        if key in rows[0]
+    }
+    if "accuracy_ratio" in rows[0]:
+        out["accuracy_not_reached"] = sum(r["accuracy_ratio"] is None for r in rows)
     return out
 
 
 def summary_cells(means, cols):
-    """A last table row: "geometric mean" and the mean under each ratio column."""
+    """A last table row: "geometric mean" and the mean under each ratio column.
+
+    Examples
+    --------
+    >>> cols = [("data", "data", "{}"), ("n", "n", "{}"), ("ratio", "time_ratio", "{:.2f}")]
+    >>> summary_cells({"geomean_time_ratio": 0.5}, cols)
+    ['geometric mean', '', '0.50']
+    """
     out = []
     for i, (_, key, fmt) in enumerate(cols):
         value = means.get(RATIOS.get(key))
@@ -111,7 +127,7 @@ def list_table(title, header, records):
     for record in [header, *records]:
         record = [c.replace("|", "\\|") for c in record]  # not a substitution
         lines.append("   * - " + record[0])
-        lines.extend(f"     - {c}" for c in record[1:])
+        lines.extend(f"     - {c}".rstrip() for c in record[1:])
     return "\n".join(lines) + "\n"
 
 
