@@ -296,3 +296,14 @@ def test_other_array_namespaces_are_refused():
     with config_context(array_api_dispatch=True):
         with pytest.raises(TypeError, match="NumPy and SciPy only"):
             clf.covariance(array_api_strict.asarray(X), array_api_strict.asarray(y))
+
+
+def test_benchmark_command(capsys):
+    from sklogreg.benchmark import inference
+
+    assert (
+        inference.main(["--n-samples", "500", "--n-features", "5", "--repeats", "1"]) == 0
+    )
+    assert "coef_table(HC1)" in capsys.readouterr().out
+    report = inference.measure(500, 5, repeats=1)
+    assert report["HC1_over_fit"] == report["HC1"] / report["fit"] > 0
