@@ -7,14 +7,11 @@ fit does, and let :mod:`sklogreg._covariance` read ``X`` once and invert the
 Hessian once. NumPy and SciPy only.
 """
 
-import warnings
-
 import numpy as np
 from scipy.stats import norm
 
 from ._covariance import (
     MAX_PARAMETERS,
-    PERFECT_TOL,
     SingularHessianError,
     assemble,
     inverse,
@@ -22,30 +19,12 @@ from ._covariance import (
     sandwich,
 )
 from ._inference_data import group_codes, inference_data, parametrizations
+from ._separation import PerfectSeparationWarning, warn_if_separated
+
+__all__ = ["InferenceMixin", "PerfectSeparationWarning"]
 
 _COV_TYPES = ("nonrobust", "HC0", "HC1", "cluster")
 _INSTALL = 'pip install "sklogreg[inference]"'
-#: Share of the weight perfectly predicted above which (at ``C=inf``) the
-#: data count as quasi-separated, as in statsmodels' ``Logit`` summary.
-_QUASI_SHARE = 0.1
-
-
-class PerfectSeparationWarning(UserWarning):
-    """The unpenalized maximum-likelihood estimate does not exist.
-
-    Raised by :meth:`~sklogreg.ScratchLogisticRegression.covariance` and
-    :meth:`~sklogreg.ScratchLogisticRegression.coef_table` at ``C=np.inf``
-    when every sample, or more than 10 % of the sample weight, is predicted
-    within 1e-4 of its label: the classes are (quasi-)separable, the
-    coefficients grow without bound and their standard errors mean nothing.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> from sklogreg import PerfectSeparationWarning
-    >>> issubclass(PerfectSeparationWarning, UserWarning)
-    True
-    """
 
 
 class InferenceMixin:
@@ -264,7 +243,17 @@ class InferenceMixin:
         results = []
         for label, columns, params, null in problems:
             total = S[:, columns[0]].sum()
-            separated = infinite and _warn_separation(moment.perfect[columns[0]] / total)
+            share = moment.perfect[columns[0]] / total
+            separated = infinite and _separated(
+                X,
+                Y,
+                S,
+                columns,
+                share,
+                coupled=coupled,
+                fit_intercept=self.fit_intercept,
+                label=label[0],
+            )
             H = assemble(moment.hessian, columns) + np.diag(np.tile(penalty, len(columns)))
             try:
                 cov = inverse(H, null)
@@ -284,20 +273,27 @@ class InferenceMixin:
         return results
 
 
-def _warn_separation(share):
-    """Warn when a share of the weight is predicted perfectly; say whether."""
-    if share < 1 and share <= _QUASI_SHARE:
-        return False
-    kind = "complete separation" if share >= 1 else "quasi-separation"
-    warnings.warn(
-        f"{share:.0%} of the sample weight is predicted within {PERFECT_TOL:g} of its "
-        f"label at C=inf: the data show {kind}, the maximum-likelihood estimate does "
-        "not exist and the standard errors are meaningless. Use a finite C (a "
-        "Gaussian prior) or drop the separating features.",
-        PerfectSeparationWarning,
-        stacklevel=4,
+def _separated(X, Y, S, columns, share, *, coupled, fit_intercept, label):
+    """Warn when the rows of a problem are separated; return whether."""
+    rows = S[:, columns[0]] > 0
+    if coupled:
+        labels, n_classes = Y[rows].argmax(axis=1), Y.shape[1]
+    else:
+        labels, n_classes = Y[rows, columns[0]].astype(int), 2
+    name = (
+        ""
+        if coupled or label is None
+        else f" (class {np.asarray(label).tolist()!r} against the rest)"
     )
-    return True
+    return warn_if_separated(
+        X[rows],
+        labels,
+        n_classes,
+        share,
+        fit_intercept=fit_intercept,
+        stacklevel=4,
+        name=name,
+    )
 
 
 def _singular_message(error, separated, C):

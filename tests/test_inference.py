@@ -7,6 +7,7 @@ gradient is written here in plain NumPy.
 """
 
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -14,8 +15,9 @@ import scipy.sparse as sp
 import statsmodels.api as sm
 from numpy.testing import assert_allclose
 from scipy.special import expit, softmax
-from sklearn.datasets import make_classification
+from sklearn.datasets import load_breast_cancer, load_iris, make_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.preprocessing import StandardScaler
 from statsmodels.stats.sandwich_covariance import cov_white_simple
 
 from sklogreg import PerfectSeparationWarning, ScratchLogisticRegression
@@ -233,10 +235,32 @@ def test_separation_warns(overlap):
     X = np.array([-2.0, -1.0, -0.5, 0.5, 1.0, 2.0] + [0.0] * overlap)[:, None]
     y = np.array([0, 0, 0, 1, 1, 1] + [0, 1] * (overlap // 2))
     clf = ScratchLogisticRegression(C=np.inf).fit(X, y)
-    with pytest.warns(PerfectSeparationWarning, match="separation"):
+    with pytest.warns(PerfectSeparationWarning, match="completely separated"):
         clf.covariance(X, y)
     clf.set_params(C=1.0).fit(X, y)  # a prior: the posterior is proper
     clf.covariance(X, y)
+
+
+def test_strong_predictors_without_separation_do_not_warn():
+    """Breast cancer: over 10 % of the rows predicted within 1e-4, yet no separation."""
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X[:, [0, 1, 4, 5, 8, 9]])
+    clf = ScratchLogisticRegression(C=np.inf, **TIGHT).fit(X, y)
+    proba = clf.predict_proba(X)[np.arange(len(y)), y]
+    assert np.mean(proba > 1 - 1e-4) > 0.1  # statsmodels' summary would flag it
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf.covariance(X, y)
+
+
+@pytest.mark.parametrize("multi_class", ["ovr", "multinomial"])
+def test_separated_class_warns(multi_class):
+    """Iris on the sepal measures: setosa is linearly separable from the rest."""
+    X, y = load_iris(return_X_y=True)
+    clf = ScratchLogisticRegression(C=np.inf, multi_class=multi_class).fit(X[:, :2], y)
+    name = "class 0 against the rest" if multi_class == "ovr" else "C=inf the classes"
+    with pytest.warns(PerfectSeparationWarning, match=name):
+        clf.covariance(X[:, :2], y)
 
 
 def test_collinear_features_raise():
