@@ -73,6 +73,10 @@ class Objective:
         """Host ``(n_columns,)`` -> ``(n_groups,)`` sums."""
         return np.asarray(per_column).reshape(-1, self.group_size).sum(axis=1)
 
+    def group_max(self, per_column):
+        """Host ``(n_columns,)`` -> ``(n_groups,)`` maxima."""
+        return np.asarray(per_column).reshape(-1, self.group_size).max(axis=1)
+
     def params_sum(self, A):
         """Host sum of a parameter-side ``(n_columns, m)`` array, per group."""
         return self.group_sum(self.backend.host(self.backend.pxp.sum(A, axis=1)))
@@ -120,8 +124,7 @@ class Objective:
         norm = bk.host(pxp.max(pxp.abs(grad_coef), axis=1))
         if self.fit_intercept:
             norm = np.maximum(norm, np.abs(bk.host(grad_intercept)))
-        norm = norm.reshape(-1, self.group_size).max(axis=1)
-        return grad_coef, grad_intercept, norm
+        return grad_coef, grad_intercept, self.group_max(norm)
 
     def curvature_along(self, proba, coef_direction, raw_direction):
         """Second derivative of the objective along a direction, per group."""

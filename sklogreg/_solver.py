@@ -27,6 +27,11 @@ from ._steps import fixed_step, line_search
 # curvature: frequent enough to matter on ill-conditioned problems, rare
 # enough (one extra pass over X each) to cost nothing on easy ones.
 _RESCALE_EVERY = 100
+# Sooner when a step size leaves [1 / _STALE_STEP, _STALE_STEP], but not within
+# _MIN_RESCALE_GAP iterations of the last rescale.
+_STALE_STEP = 32.0
+_MIN_RESCALE_GAP = 5
+_MAX_RAW_CHANGE = 8.0
 
 #: Why a group stopped: its gradient norm met ``tol``; ``max_iter`` ran out;
 #: no step decreased the objective any more (rounding dominates); a fixed
@@ -93,6 +98,7 @@ class _State:
             self.raw = objective.raw_prediction(coef, intercept)
         self.stalled = np.zeros(objective.n_groups, dtype=bool)
         self.previous = None  # (gradient, direction) of the last iteration
+        self.rescaled_at, self.step_size = 0, np.ones(objective.n_groups)
 
     def evaluate(self):
         """Derivatives at the iterate: per-row ones, the gradient and its norm."""
@@ -121,11 +127,27 @@ class _State:
         )
         self.groups, self.value = self.groups[keep], self.value[keep]
         self.grad_norm, self.stalled = self.grad_norm[keep], self.stalled[keep]
+        self.step_size = self.step_size[keep]
         if self.previous is not None:
             self.previous = tuple(bk.take(a, columns, axis=0) for a in self.previous)
 
-    def rescale(self):
+    def scaling_is_stale(self, n_iter):
+        """Whether to re-derive the scaling: periodically, or when steps say so.
+
+        In well-scaled coordinates the line search's steps stay near one; a
+        step far from it (the curvature along some coordinate has collapsed
+        or grown since the last scaling) applies one step size to coordinates
+        that now need very different ones.
+        """
+        since = n_iter - self.rescaled_at
+        if since >= _RESCALE_EVERY:
+            return True
+        off = (self.step_size >= _STALE_STEP) | (self.step_size < 1 / _STALE_STEP)
+        return since >= _MIN_RESCALE_GAP and bool(np.any(off & (self.step_size > 0)))
+
+    def rescale(self, n_iter):
         """Sharpen the diagonal scaling with the curvature here; restart directions."""
+        self.rescaled_at = n_iter
         objective, bk = self.objective, self.backend
         coef, intercept = (bk.host(a) for a in self.coordinates.to_coef(self.theta))
         self.coordinates = self.coordinates.rescaled(
@@ -217,8 +239,8 @@ def solve(
                 break
             state.drop(done)
 
-        if rescale and n_iter > 0 and n_iter % _RESCALE_EVERY == 0:
-            state.rescale()
+        if rescale and state.scaling_is_stale(n_iter):
+            state.rescale(n_iter)
         if not _iterate(state, result, learning_rate, conjugate, n_iter):
             break
         result.loss_curve.append(float(result.value.sum()))
@@ -243,8 +265,10 @@ def _iterate(state, result, learning_rate, conjugate, n_iter):
     args = (objective, state.coef, state.raw, state.proba, coef_direction, raw_direction)
     if learning_rate is None:
         slope = objective.params_sum(state.gradient * direction)
-        step_size, change = line_search(*args, slope)
-        state.stalled = step_size == 0
+        reach = objective.group_max(bk.host(bk.xp.max(bk.xp.abs(raw_direction), axis=0)))
+        max_step = np.minimum(_MAX_RAW_CHANGE / np.where(reach > 0, reach, 1), _STALE_STEP)
+        step_size, change = line_search(*args, slope, max_step=max_step)
+        state.stalled, state.step_size = step_size == 0, step_size
     else:
         step_size, change, too_large = fixed_step(
             *args, learning_rate=learning_rate, value=state.value

@@ -14,8 +14,12 @@ _ARMIJO = 1e-4
 _MAX_HALVINGS = 60
 
 
-def line_search(objective, coef, raw, proba, coef_direction, raw_direction, slope):
+def line_search(
+    objective, coef, raw, proba, coef_direction, raw_direction, slope, max_step=None
+):
     """Newton step along the direction, halved until Armijo's test holds.
+
+    ``max_step`` (per group) caps the first trial.
 
     Returns
     -------
@@ -26,6 +30,8 @@ def line_search(objective, coef, raw, proba, coef_direction, raw_direction, slop
     curvature = objective.curvature_along(proba, coef_direction, raw_direction)
     positive = curvature > 0
     step_size = np.where(positive, -slope / np.where(positive, curvature, 1), 1.0)
+    if max_step is not None:
+        step_size = np.minimum(step_size, max_step)
     for _ in range(_MAX_HALVINGS):
         change = _change(objective, coef, raw, proba, coef_direction, raw_direction, step_size)
         bad = ~(change <= _ARMIJO * step_size * slope)
