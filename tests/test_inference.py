@@ -111,15 +111,29 @@ def test_integer_weights_match_glm_freq_weights(cov_type):
     _assert_table(clf.coef_table(X, y, w, cov_type=cov_type), result, result.cov_params())
 
 
-@pytest.mark.parametrize("cov_type", ["nonrobust", "HC0"])
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC0", "HC1", "cluster"])
 def test_multinomial_unpenalized_matches_mnlogit(cov_type):
-    X, y, _, _ = _data(n_classes=3, n=400)
+    X, y, _, groups = _data(n_classes=3, n=400)
     clf = ScratchLogisticRegression(C=np.inf, multi_class="multinomial", **TIGHT).fit(X, y)
-    result = _logit(X, y, cov_type, model=sm.MNLogit)
-    _close(clf.covariance(X, y, cov_type=cov_type), result.cov_params())
-    table = clf.coef_table(X, y, cov_type=cov_type)
+    result = _logit(X, y, cov_type, groups, model=sm.MNLogit)
+    ref = _reference_cov(result, cov_type)
+    g = groups if cov_type == "cluster" else None
+    _close(clf.covariance(X, y, cov_type=cov_type, groups=g), ref)
+    table = clf.coef_table(X, y, cov_type=cov_type, groups=g)
     assert list(table.index.get_level_values("class").unique()) == [1, 2]
-    _assert_table(table, result, result.cov_params())
+    _assert_table(table, result, ref)
+
+
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC1"])
+def test_ovr_unpenalized_matches_logit_per_class(cov_type):
+    X, y, _, _ = _data(n_classes=3, n=400, seed=7)
+    clf = ScratchLogisticRegression(C=np.inf, **TIGHT).fit(X, y)
+    cov, table = clf.covariance(X, y, cov_type=cov_type), clf.coef_table(X, y)
+    for k in range(3):
+        result = _logit(X, (y == k).astype(int), cov_type)
+        _close(cov[k], _reference_cov(result, cov_type))
+        if cov_type == "nonrobust":
+            _assert_table(table.loc[k], result, result.cov_params())
 
 
 def _gradient(theta, X, Y, s, C, *, softmax_group):
@@ -194,12 +208,13 @@ def test_finite_C_multinomial_is_inverse_fd_hessian(fit_intercept):
 def test_float32_and_sparse_input_give_the_same_covariance():
     X, y, w, groups = _data(seed=6)
     clf = ScratchLogisticRegression(C=1.0, **TIGHT).fit(X, y, sample_weight=w)
-    dense = clf.covariance(X, y, w, cov_type="cluster", groups=groups)
-    csr = clf.covariance(sp.csr_matrix(X), y, w, cov_type="cluster", groups=groups)
-    assert_allclose(csr, dense, rtol=1e-10)
-    single = clf.covariance(X.astype(np.float32), y, w, cov_type="cluster", groups=groups)
-    assert single.dtype == np.float64
-    assert_allclose(single, dense, rtol=1e-5)
+    for cov_type, g in [("HC0", None), ("cluster", groups)]:
+        dense = clf.covariance(X, y, w, cov_type=cov_type, groups=g)
+        csr = clf.covariance(sp.csr_matrix(X), y, w, cov_type=cov_type, groups=g)
+        assert_allclose(csr, dense, rtol=1e-10)
+        single = clf.covariance(X.astype(np.float32), y, w, cov_type=cov_type, groups=g)
+        assert single.dtype == np.float64
+        assert_allclose(single, dense, rtol=1e-5)
 
 
 def test_table_names_from_dataframe_and_classes():
