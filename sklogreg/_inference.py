@@ -169,16 +169,19 @@ class InferenceMixin:
         --------
         >>> import numpy as np
         >>> from sklearn.datasets import load_breast_cancer
+        >>> from sklearn.pipeline import make_pipeline
         >>> from sklearn.preprocessing import StandardScaler
         >>> from sklogreg import ScratchLogisticRegression
-        >>> X, y = load_breast_cancer(return_X_y=True)
-        >>> X = StandardScaler().fit_transform(X[:, :3])
-        >>> clf = ScratchLogisticRegression(C=np.inf, tol=1e-10).fit(X, y)
-        >>> table = clf.coef_table(X, y)
+        >>> X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+        >>> X = X[["mean radius", "mean texture"]]
+        >>> scale = StandardScaler().set_output(transform="pandas")
+        >>> model = ScratchLogisticRegression(C=np.inf, tol=1e-10)
+        >>> pipe = make_pipeline(scale, model).fit(X, y)
+        >>> table = pipe[-1].coef_table(pipe[:-1].transform(X), y)
         >>> list(table.index)
-        ['x0', 'x1', 'x2', 'intercept']
-        >>> bool((table["p_value"] < 0.05).all())
-        True
+        ['mean radius', 'mean texture', 'intercept']
+        >>> list(table.columns[:4])
+        ['coef', 'std_err', 'z', 'p_value']
         """
         try:
             import pandas as pd
