@@ -1,0 +1,126 @@
+"""Why a fit stopped: ``stop_reason_``, the warnings it drives, and where they point."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklogreg import ScratchLogisticRegression
+
+from ._helpers import load, relative_error
+
+
+def test_converged_fit_says_so_per_class():
+    X, y = load("iris")
+    clf = ScratchLogisticRegression(max_iter=10_000).fit(X, y)
+    assert clf.stop_reason_.tolist() == ["converged"] * 3
+    assert np.all(clf.grad_norm_ <= clf.tol)
+
+
+def test_max_iter_reason_is_per_class_and_names_the_classes():
+    """One-vs-rest classes stop on their own: only the unconverged ones are named."""
+    X, y = load("iris")
+    n_iter = ScratchLogisticRegression(max_iter=10_000).fit(X, y).n_iter_
+    max_iter = int(np.sort(n_iter)[1])  # the fastest class converges, the slowest not
+    with pytest.warns(ConvergenceWarning, match="max_iter") as record:
+        clf = ScratchLogisticRegression(max_iter=max_iter).fit(X, y)
+    converged = n_iter <= max_iter
+    expected = np.where(converged, "converged", "max_iter")
+    assert clf.stop_reason_.tolist() == expected.tolist()
+    (warning,) = record
+    assert f"classes {clf.classes_[~converged].tolist()}" in str(warning.message)
+
+
+@pytest.mark.parametrize("solver", ["cg", "gd"])
+def test_max_iter_warning_names_only_remedies_that_apply(solver):
+    X, y = load("breast_cancer")
+    with pytest.warns(ConvergenceWarning, match="increase max_iter") as record:
+        ScratchLogisticRegression(solver=solver, max_iter=2).fit(X, y)
+    message = str(record[0].message)
+    # Advice to switch to the default solver only for those not on it.
+    assert ("solver='cg'" in message) == (solver == "gd")
+    assert ("StandardScaler" in message) == (solver == "gd")
+
+
+def test_too_large_learning_rate_reason():
+    X, y = load("breast_cancer")
+    with pytest.warns(ConvergenceWarning, match="learning_rate=1000"):
+        clf = ScratchLogisticRegression(solver="gd", learning_rate=1000.0).fit(X, y)
+    assert clf.stop_reason_.tolist() == ["learning_rate_too_large"]
+    assert np.all(np.isfinite(clf.coef_))
+
+
+def test_stalled_reason_on_an_uncertifiable_tol():
+    """float32 cannot certify a gradient of 1e-12: the line search stalls, and says so."""
+    X, y = load("breast_cancer")
+    with pytest.warns(ConvergenceWarning, match="float64") as record:
+        clf = ScratchLogisticRegression(tol=1e-12, max_iter=5000).fit(
+            X.astype(np.float32), y
+        )
+    assert clf.stop_reason_.tolist() == ["stalled"]
+    assert clf.n_iter_[0] < 5000
+    assert "precision" in str(record[0].message)
+
+
+def _warning_of(fit):
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        fit()
+    (warning,) = [w for w in record if issubclass(w.category, ConvergenceWarning)]
+    return warning
+
+
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_warning_points_at_the_callers_line(wrapped):
+    """Not into sklearn/base.py or sklogreg: at the line that called fit."""
+    X, y = load("breast_cancer")
+    model = ScratchLogisticRegression(max_iter=2)
+    if wrapped:
+        model = make_pipeline(StandardScaler(), model)
+    def fit():
+        return model.fit(X, y)
+
+    warning = _warning_of(fit)
+    assert warning.filename == __file__
+    assert warning.lineno == fit.__code__.co_firstlineno + 1
+
+
+def _uneven_weights(seed):
+    """Standardized data; one sample weighs 1e6 to 1e11 times each of the others."""
+    X, y = make_classification(500, 10, random_state=seed)
+    X = StandardScaler().fit_transform(X)
+    rng = np.random.default_rng(seed)
+    sample_weight = np.ones(len(y))
+    sample_weight[rng.integers(len(y))] = 10.0 ** rng.integers(6, 12)
+    return X, y, sample_weight
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_extremely_uneven_weights_give_a_sane_default_fit(seed):
+    """The 1/S certificate is met long before the optimum; the fit must still be sane.
+
+    Against newton-cholesky at a tight tol: no farther from the optimum than
+    lbfgs at its defaults, coefficients of the optimum's magnitude.
+    """
+    X, y, sample_weight = _uneven_weights(seed)
+    optimum = LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=1000)
+    optimum.fit(X, y, sample_weight=sample_weight)
+    lbfgs = LogisticRegression().fit(X, y, sample_weight=sample_weight)
+    ours = ScratchLogisticRegression().fit(X, y, sample_weight=sample_weight)
+    assert ours.stop_reason_.tolist() == ["converged"]
+
+    def distance(model):
+        return relative_error(
+            np.r_[model.coef_.ravel(), model.intercept_],
+            np.r_[optimum.coef_.ravel(), optimum.intercept_],
+        )
+
+    assert distance(ours) <= distance(lbfgs)
+    assert np.abs(ours.coef_).max() <= 2 * np.abs(optimum.coef_).max()
+    same = (ours.predict(X) == optimum.predict(X)).mean()
+    assert same >= (lbfgs.predict(X) == optimum.predict(X)).mean()
