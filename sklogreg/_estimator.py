@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._backend import Backend
 from ._coordinates import Coordinates
+from ._inference import InferenceMixin
 from ._multiclass import build_objective, is_coupled, log_proba
 from ._solver import solve
 from ._steps import lipschitz
@@ -25,7 +26,9 @@ from ._stopping import iteration_monitor, warn_unless_converged
 from ._targets import encode_targets
 
 
-class ScratchLogisticRegression(ClassifierMixin, CallbackSupportMixin, BaseEstimator):
+class ScratchLogisticRegression(
+    ClassifierMixin, InferenceMixin, CallbackSupportMixin, BaseEstimator
+):
     """L2-penalized logistic regression fitted by batch gradient descent.
 
     Minimizes the same objective as :class:`sklearn.linear_model.LogisticRegression`
@@ -92,6 +95,16 @@ class ScratchLogisticRegression(ClassifierMixin, CallbackSupportMixin, BaseEstim
         entry of `n_iter_`.
     grad_norm_ : array of shape (1,) or (n_classes,)
         Final infinity norm of the gradient, the quantity compared to ``tol``.
+    stop_reason_ : ndarray of shape (1,) or (n_classes,), dtype str
+        Why the loop stopped, per problem (per class for one-vs-rest):
+        ``"converged"`` (``grad_norm_ <= tol``), ``"max_iter"``,
+        ``"stalled"`` (no step decreased the objective any more: ``tol`` is
+        below what the data's floating-point precision can certify),
+        ``"learning_rate_too_large"`` (a fixed ``learning_rate`` would have
+        raised the objective; the fit stopped at its lowest point) or
+        ``"callback"`` (a callback asked to stop). Every reason but
+        ``"converged"`` and ``"callback"`` comes with a ``ConvergenceWarning``
+        that names the remedy.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -99,6 +112,12 @@ class ScratchLogisticRegression(ClassifierMixin, CallbackSupportMixin, BaseEstim
 
     Notes
     -----
+    scikit-learn's callbacks (:mod:`sklearn.callback`) see every iteration:
+    ``set_callbacks(ProgressBar())`` shows progress, ``ScoringMonitor``
+    scores the iterate after each one, and a callback returning True stops
+    the fit (``stop_reason_ == "callback"``). Without callbacks the loop
+    pays nothing for them.
+
     The objective is scikit-learn's: with ``s_i`` the sample weights times the
     class weights and ``S = sum_i s_i``,
     ``(1/S) sum_i s_i log-loss_i + ||coef||^2 / (2 C S)``, the same minimizer
