@@ -19,7 +19,7 @@ from ._covariance import (
     sandwich,
 )
 from ._inference_data import group_codes, inference_data, parametrizations
-from ._separation import PerfectSeparationWarning, warn_if_separated
+from ._separation import PerfectSeparationWarning, check_problem
 
 __all__ = ["InferenceMixin", "PerfectSeparationWarning"]
 
@@ -213,7 +213,7 @@ class InferenceMixin:
         return pd.DataFrame(columns, index=index)
 
     def _covariances(self, X, y, sample_weight, cov_type, groups):
-        """``[(class label or None, params, cov)]``, one entry per problem."""
+        """``[(labels, params, cov)]`` per problem, ``labels`` the class of each block."""
         if cov_type not in _COV_TYPES:
             raise ValueError(f"cov_type must be one of {_COV_TYPES}, got {cov_type!r}.")
         if (cov_type == "cluster") != (groups is not None):
@@ -252,7 +252,7 @@ class InferenceMixin:
         for label, columns, params, null in problems:
             total = S[:, columns[0]].sum()
             share = moment.perfect[columns[0]] / total
-            separated = infinite and _separated(
+            separated = infinite and check_problem(
                 X,
                 Y,
                 S,
@@ -279,29 +279,6 @@ class InferenceMixin:
                 cov = sandwich(cov, scores.T @ scores, factor)
             results.append((label, params, cov))
         return results
-
-
-def _separated(X, Y, S, columns, share, *, coupled, fit_intercept, label):
-    """Warn when the rows of a problem are separated; return whether."""
-    rows = S[:, columns[0]] > 0
-    if coupled:
-        labels, n_classes = Y[rows].argmax(axis=1), Y.shape[1]
-    else:
-        labels, n_classes = Y[rows, columns[0]].astype(int), 2
-    name = (
-        ""
-        if coupled or label is None
-        else f" (class {np.asarray(label).tolist()!r} against the rest)"
-    )
-    return warn_if_separated(
-        X[rows],
-        labels,
-        n_classes,
-        share,
-        fit_intercept=fit_intercept,
-        stacklevel=4,
-        name=name,
-    )
 
 
 def _singular_message(error, separated, C):

@@ -64,6 +64,10 @@ def inference_data(estimator, X, y, sample_weight):
             f"its classes_ are {classes!r}."
         )
     sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    if not sw.sum() > 0:
+        raise ValueError(
+            "The sample weights sum to zero: give some sample a positive weight."
+        )
     onehot = (y[:, None] == classes[None, :]).astype(np.float64)
     coupled = len(classes) > 2 and est.multi_class == "multinomial"
     if len(classes) > 2 and not coupled and est.class_weight == "balanced":

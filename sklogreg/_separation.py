@@ -132,3 +132,46 @@ def separable(X, labels, n_classes, *, fit_intercept):
         return None
     scale = abs(A).sum()
     return bool(-result.fun > _RELATIVE_OPTIMUM * scale)
+
+
+def check_problem(X, Y, S, columns, share, *, coupled, fit_intercept, label):
+    """:func:`warn_if_separated` for one problem of an inference.
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+    Y, S : ndarray of shape (n_samples, n_columns)
+        Targets and weights of the columns.
+    columns : list of int
+        The problem's columns (one, or the softmax group's).
+    share : float
+        Share of the weight predicted within :data:`PERFECT_TOL`.
+    coupled : bool
+    fit_intercept : bool
+    label : object
+        The class of a one-vs-rest problem, for the message (None otherwise).
+
+    Returns
+    -------
+    bool
+        Whether it warned.
+    """
+    rows = S[:, columns[0]] > 0
+    if coupled:
+        labels, n_classes = Y[rows].argmax(axis=1), Y.shape[1]
+    else:
+        labels, n_classes = Y[rows, columns[0]].astype(int), 2
+    name = (
+        ""
+        if coupled or label is None
+        else f" (class {np.asarray(label).tolist()!r} against the rest)"
+    )
+    return warn_if_separated(
+        X[rows],
+        labels,
+        n_classes,
+        share,
+        fit_intercept=fit_intercept,
+        stacklevel=4,
+        name=name,
+    )
