@@ -70,9 +70,12 @@ class Backend:
         return self.params(a, dtype=a.dtype)
 
     def to_rows(self, a):
-        """An array of any library or device, or a list, moved to the row side."""
+        """An array of any library or device, or a list, moved to the row side.
+
+        NumPy fits take ``a`` as it is (scikit-learn's validation converts it).
+        """
         if self._numpy:
-            return np.asarray(a)
+            return a
         if not hasattr(a, "__array_namespace__"):
             a = np.asarray(a)
         a = move_to(a, xp=self.xp, device=self.device)

@@ -6,20 +6,17 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.callback import CallbackSupportMixin, with_callbacks
 from sklearn.utils._array_api import (
-    _is_numpy_namespace,
-    check_same_namespace,
     get_namespace,
-    get_namespace_and_device,
-    indexing_dtype,
     move_to,
 )
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from ._backend import Backend
 from ._coordinates import Coordinates
 from ._inference import InferenceMixin
-from ._multiclass import build_objective, is_coupled, log_proba
+from ._multiclass import build_objective, is_coupled
+from ._predict import PredictionMixin
 from ._solver import solve
 from ._steps import lipschitz
 from ._stopping import iteration_monitor, warn_unless_converged
@@ -27,16 +24,21 @@ from ._targets import encode_targets
 
 
 class ScratchLogisticRegression(
-    ClassifierMixin, InferenceMixin, CallbackSupportMixin, BaseEstimator
+    ClassifierMixin,
+    PredictionMixin,
+    InferenceMixin,
+    CallbackSupportMixin,
+    BaseEstimator,
 ):
     """L2-penalized logistic regression fitted by batch gradient descent.
 
     Minimizes the same objective as :class:`sklearn.linear_model.LogisticRegression`
-    and stops on the same certificate as its lbfgs solver, so on the same data
-    and ``C`` it finds the same coefficients. Multiclass problems are solved
-    one-vs-rest (all classes advance together in one matrix product per
-    iteration) or as one softmax problem. Every iteration is a batch gradient
-    step: two passes over ``X``, whose objective is recorded in ``loss_curve_``.
+    and stops on the same test as its lbfgs solver (gradient norm ``<= tol``),
+    so on the same data and ``C`` it finds the same coefficients. Multiclass
+    problems are solved one-vs-rest (all classes advance together in one
+    matrix product per iteration) or as one softmax problem. Every iteration
+    is a batch gradient step: two passes over ``X``, whose objective is
+    recorded in ``loss_curve_``.
 
     Parameters
     ----------
@@ -62,8 +64,8 @@ class ScratchLogisticRegression(
         Maximum number of iterations (gradient evaluations).
     tol : float, default=1e-4
         Stop when the infinity norm of the gradient of the objective, scaled
-        by ``1 / S`` as in scikit-learn, is at most ``tol``: the certificate
-        of scikit-learn's lbfgs.
+        by ``1 / S`` as in scikit-learn, is at most ``tol``: the stopping
+        test of scikit-learn's lbfgs (see ``grad_norm_``).
     multi_class : {"ovr", "multinomial"}, default="ovr"
         Strategy for three or more classes. Two classes are always one
         binary problem.
@@ -95,8 +97,9 @@ class ScratchLogisticRegression(
         entry of `n_iter_`.
     grad_norm_ : array of shape (1,) or (n_classes,)
         Final infinity norm of the gradient, the quantity compared to ``tol``.
-    stop_reason_ : ndarray of shape (1,) or (n_classes,), dtype str
-        Why the loop stopped, per problem (per class for one-vs-rest):
+    stop_reason_ : list of str, one or ``n_classes`` entries
+        Why the loop stopped, per problem (per class for one-vs-rest; a list,
+        not an array, so that it is the same whatever library ``X`` is in):
         ``"converged"`` (``grad_norm_ <= tol``), ``"max_iter"``,
         ``"stalled"`` (no step decreased the objective any more: ``tol`` is
         below what the data's floating-point precision can certify),
@@ -115,7 +118,7 @@ class ScratchLogisticRegression(
     scikit-learn's callbacks (:mod:`sklearn.callback`) see every iteration:
     ``set_callbacks(ProgressBar())`` shows progress, ``ScoringMonitor``
     scores the iterate after each one, and a callback returning True stops
-    the fit (``stop_reason_ == "callback"``). Without callbacks the loop
+    the fit (``stop_reason_ == ["callback"]``). Without callbacks the loop
     pays nothing for them.
 
     The objective is scikit-learn's: with ``s_i`` the sample weights times the
@@ -244,7 +247,8 @@ class ScratchLogisticRegression(
             learning_rate = 1.0 / lipschitz_constant if lipschitz_constant > 0 else 1.0
         elif not cg:
             learning_rate = float(self.learning_rate)
-        coef, intercept = self._initial_coef(objective.loss.n_columns, X, backend.host_dtype)
+        n_columns = objective.loss.n_columns
+        coef, intercept = self._initial_coef(n_columns, X, backend.host_dtype)
         result = solve(
             objective,
             coordinates,
@@ -259,15 +263,16 @@ class ScratchLogisticRegression(
             monitor=iteration_monitor(self, context, X, y, metadata, backend),
         )
         # Fitted attributes live where X lives (its namespace and device).
-        self.coef_, self.intercept_ = backend.output(result.coef), backend.output(
-            result.intercept
+        self.coef_, self.intercept_ = (
+            backend.output(result.coef),
+            backend.output(result.intercept),
         )
         self.n_iter_ = backend.output(result.n_iter)
         # In X's dtype: some devices have no float64.
         self.grad_norm_ = backend.output(result.grad_norm.astype(backend.host_dtype))
         curve = np.asarray(result.loss_curve, dtype=backend.host_dtype)
         self.loss_curve_ = backend.output(curve)
-        self.stop_reason_ = result.stop_reason.astype(str)
+        self.stop_reason_ = [str(reason) for reason in result.stop_reason]
         warn_unless_converged(self, result)
         context.call_on_fit_task_end(
             estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
@@ -306,105 +311,6 @@ class ScratchLogisticRegression(
             )
             return coef, intercept
         return np.zeros((n_columns, X.shape[1]), dtype=dtype), np.zeros(n_columns, dtype)
-
-    def decision_function(self, X):
-        """Linear predictor ``X @ coef_.T + intercept_``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            In the namespace and on the device the model was fitted with.
-
-        Returns
-        -------
-        scores : array of shape (n_samples,) or (n_samples, n_classes)
-            One column for two classes (the score of ``classes_[1]``).
-        """
-        self._check_input_namespace(X, "decision_function")
-        return self._scores(X)
-
-    def _check_input_namespace(self, X, method):
-        """Fitted, and ``X`` in the namespace and on the device of the fit."""
-        check_is_fitted(self)
-        check_same_namespace(X, self, attribute="coef_", method=method)
-
-    def _scores(self, X):
-        """:meth:`decision_function` once ``X`` has been checked."""
-        xp, _ = get_namespace(X)
-        X = validate_data(
-            self, X, accept_sparse="csr", reset=False, dtype=[xp.float64, xp.float32]
-        )
-        coef, intercept = self.coef_, self.intercept_
-        if not _is_numpy_namespace(xp) and X.dtype != coef.dtype:
-            # NumPy promotes mixed float dtypes on its own; not every library does.
-            dtype = xp.result_type(X.dtype, coef.dtype)
-            X, coef, intercept = (xp.astype(a, dtype) for a in (X, coef, intercept))
-        scores = X @ coef.T + intercept
-        return xp.reshape(scores, (-1,)) if scores.shape[1] == 1 else scores
-
-    def predict(self, X):
-        """Most probable class of each sample.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        labels : array of shape (n_samples,)
-        """
-        self._check_input_namespace(X, "predict")
-        scores = self._scores(X)
-        xp, _, device = get_namespace_and_device(scores)
-        if scores.ndim == 1:
-            index = xp.astype(scores > 0, indexing_dtype(xp))
-        else:
-            index = xp.argmax(scores, axis=1)
-        xp_classes, _, device_classes = get_namespace_and_device(self.classes_)
-        if _is_numpy_namespace(xp) and _is_numpy_namespace(xp_classes):
-            return self.classes_[index]
-        index = move_to(index, xp=xp_classes, device=device_classes)
-        labels = xp_classes.take(self.classes_, index, axis=0)
-        if _is_numpy_namespace(xp_classes) and labels.dtype.kind not in "biuf":
-            return labels  # strings and objects stay NumPy
-        return move_to(labels, xp=xp, device=device)
-
-    def predict_log_proba(self, X):
-        """Log of the class probabilities, computed stably.
-
-        One-vs-rest probabilities are the binary ones normalized to sum to
-        one, as :class:`~sklearn.multiclass.OneVsRestClassifier` does.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        log_proba : array of shape (n_samples, n_classes)
-        """
-        self._check_input_namespace(X, "predict_log_proba")
-        return self._log_proba(X)
-
-    def _log_proba(self, X):
-        """:meth:`predict_log_proba` once ``X`` has been checked."""
-        scores = self._scores(X)
-        return log_proba(scores, get_namespace(scores)[0], coupled=self._coupled)
-
-    def predict_proba(self, X):
-        """Class probabilities; each row sums to one.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : array of shape (n_samples, n_classes)
-        """
-        self._check_input_namespace(X, "predict_proba")
-        log_proba = self._log_proba(X)
-        return get_namespace(log_proba)[0].exp(log_proba)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -3,7 +3,7 @@
 * Two classes: one binary column, whose target is the second class.
 * One-vs-rest (three or more classes): ``K`` independent binary columns that
   share ``X``; they advance together, one matrix product for all classes per
-  iteration, each stopping on its own certificate. With
+  iteration, each stopping on its own gradient norm. With
   ``class_weight="balanced"`` each column is balanced on its own (the class
   against the rest), as ``OneVsRestClassifier(LogisticRegression(...))``.
 * Multinomial: one coupled softmax group of ``K`` columns.

@@ -116,7 +116,7 @@ class Objective:
         """Gradient wrt ``(coef, intercept)`` and its infinity norm per group.
 
         ``raw_gradient`` is the loss's per-row derivative. The norm is the
-        certificate scikit-learn's lbfgs compares with ``tol``.
+        quantity scikit-learn's lbfgs compares with ``tol``.
         """
         bk, pxp = self.backend, self.backend.pxp
         grad_coef, grad_intercept = self.backward(self.sample_weight * raw_gradient)

@@ -65,7 +65,9 @@ class SolverResult:
         """Record the final state of the groups ``done`` (a mask over the running ones)."""
         groups = state.groups[done]
         columns = state.objective.columns(np.flatnonzero(done))
-        coef, intercept = (state.backend.host(a) for a in state.coordinates.to_coef(state.theta))
+        coef, intercept = (
+            state.backend.host(a) for a in state.coordinates.to_coef(state.theta)
+        )
         self.coef[state.objective.columns(groups)] = coef[columns]
         self.intercept[state.objective.columns(groups)] = intercept[columns]
         self.n_iter[groups] = n_iter
@@ -92,7 +94,9 @@ class _State:
         coef, intercept = coordinates.to_coef(theta)
         if self.backend.surely(coef == 0):  # a cold start: no pass over X
             shape = (objective.X.shape[0], objective.loss.n_columns)
-            self.raw = self.backend.xp.zeros(shape, dtype=coef.dtype, device=self.backend.device)
+            self.raw = self.backend.xp.zeros(
+                shape, dtype=coef.dtype, device=self.backend.device
+            )
             self.raw = self.raw + intercept
         else:
             self.raw = objective.raw_prediction(coef, intercept)
@@ -123,7 +127,10 @@ class _State:
             bk.take(a, columns, axis=0) for a in (self.theta, self.gradient, self.coef)
         )
         self.raw, self.raw_gradient, self.proba = bk.keep(
-            *(bk.take(a, columns, axis=1) for a in (self.raw, self.raw_gradient, self.proba))
+            *(
+                bk.take(a, columns, axis=1)
+                for a in (self.raw, self.raw_gradient, self.proba)
+            )
         )
         self.groups, self.value = self.groups[keep], self.value[keep]
         self.grad_norm, self.stalled = self.grad_norm[keep], self.stalled[keep]
@@ -168,7 +175,9 @@ class _State:
         objective, pxp = self.objective, self.backend.pxp
         G_prev, D_prev = self.previous
         norm_prev = objective.params_sum(G_prev**2)
-        beta = objective.params_sum(G * (G - G_prev)) / np.where(norm_prev > 0, norm_prev, 1)
+        beta = objective.params_sum(G * (G - G_prev)) / np.where(
+            norm_prev > 0, norm_prev, 1
+        )
         D = -G + objective.spread(np.maximum(beta, 0))[:, None] * D_prev
         descends = objective.spread(objective.params_sum(G * D) < 0) > 0
         return pxp.where(descends[:, None], D, -G)
@@ -227,7 +236,11 @@ def solve(
             state.value = objective.value(state.raw, state.coef)
             result.value[:] = state.value
             result.loss_curve.append(float(state.value.sum()))
-        stop = n_iter > 0 and monitor is not None and monitor(n_iter, lambda: result.current(state))
+        stop = (
+            n_iter > 0
+            and monitor is not None
+            and monitor(n_iter, lambda: result.current(state))
+        )
         reasons = np.where(state.grad_norm <= tol, "converged", "")
         reasons = np.where((reasons == "") & state.stalled, "stalled", reasons)
         if n_iter == max_iter or stop:
@@ -261,7 +274,9 @@ def _iterate(state, result, learning_rate, conjugate, n_iter):
     bk, objective = state.backend, state.objective
     direction = state.direction(conjugate)
     coef_direction, intercept_direction = state.coordinates.to_coef(direction)
-    (raw_direction,) = bk.keep(objective.raw_prediction(coef_direction, intercept_direction))
+    (raw_direction,) = bk.keep(
+        objective.raw_prediction(coef_direction, intercept_direction)
+    )
     args = (objective, state.coef, state.raw, state.proba, coef_direction, raw_direction)
     if learning_rate is None:
         slope = objective.params_sum(state.gradient * direction)

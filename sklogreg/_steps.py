@@ -33,7 +33,9 @@ def line_search(
     if max_step is not None:
         step_size = np.minimum(step_size, max_step)
     for _ in range(_MAX_HALVINGS):
-        change = _change(objective, coef, raw, proba, coef_direction, raw_direction, step_size)
+        change = _change(
+            objective, coef, raw, proba, coef_direction, raw_direction, step_size
+        )
         bad = ~(change <= _ARMIJO * step_size * slope)
         if not bad.any():
             return step_size, change
@@ -41,7 +43,9 @@ def line_search(
     return np.where(bad, 0.0, step_size), np.where(bad, 0.0, change)
 
 
-def fixed_step(objective, coef, raw, proba, coef_direction, raw_direction, *, learning_rate, value):
+def fixed_step(
+    objective, coef, raw, proba, coef_direction, raw_direction, *, learning_rate, value
+):
     """The fixed step ``learning_rate``, unless it would raise the objective.
 
     A gradient step below ``2 / L`` never raises the objective (the descent
@@ -56,7 +60,9 @@ def fixed_step(objective, coef, raw, proba, coef_direction, raw_direction, *, le
     step_size = np.full(objective.n_groups, learning_rate)
     # An absurd step may overflow: the test below reports it as too large.
     with np.errstate(over="ignore", invalid="ignore"):
-        change = _change(objective, coef, raw, proba, coef_direction, raw_direction, step_size)
+        change = _change(
+            objective, coef, raw, proba, coef_direction, raw_direction, step_size
+        )
     eps = np.finfo(objective.backend.host_dtype).eps
     too_large = not np.all(change <= 4 * eps * np.abs(value))
     return step_size, change, too_large
@@ -64,7 +70,9 @@ def fixed_step(objective, coef, raw, proba, coef_direction, raw_direction, *, le
 
 def _change(objective, coef, raw, proba, coef_direction, raw_direction, step_size):
     t = objective.spread(step_size)
-    return objective.change(coef, raw, proba, t[:, None] * coef_direction, t * raw_direction)
+    return objective.change(
+        coef, raw, proba, t[:, None] * coef_direction, t * raw_direction
+    )
 
 
 def lipschitz(objective, coordinates, n_power=30):

@@ -9,6 +9,8 @@ Class weights are derived on the host from the weighted class counts
 ``s^T Y``, one small reduction, so ``y`` is never gathered.
 """
 
+from numbers import Real
+
 import numpy as np
 from sklearn.utils._array_api import (
     _is_numpy_namespace,
@@ -90,7 +92,7 @@ def sample_weights(X, Y, sample_weight, classes, *, class_weight, per_class, bac
     if sample_weight is None:
         s = bk.ones_rows(X.shape[0])
     else:
-        if np.ndim(sample_weight) > 0:  # lists, or another library or device
+        if not isinstance(sample_weight, Real):  # lists, or another library or device
             sample_weight = bk.to_rows(sample_weight)
         s = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
         s = bk.rechunk_rows(s)

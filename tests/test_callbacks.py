@@ -68,7 +68,7 @@ def test_a_callback_can_stop_the_fit():
     stopper = _StopAfter(3)
     clf = ScratchLogisticRegression().set_callbacks(stopper).fit(X, y)
     assert clf.n_iter_.tolist() == [3]
-    assert clf.stop_reason_.tolist() == ["callback"]
+    assert clf.stop_reason_ == ["callback"]
     reference = ScratchLogisticRegression(max_iter=3)
     with pytest.warns(Warning, match="max_iter"):
         reference.fit(X, y)
@@ -105,7 +105,7 @@ def test_callbacks_reach_the_loop_through_pipeline_and_grid_search():
     search = GridSearchCV(ScratchLogisticRegression(), {"C": [0.1, 1.0]}, cv=2)
     search.set_callbacks(propagated).fit(X, y)
     assert len(propagated.fits) == 2 * 2 + 1  # values of C x folds + the refit
-    assert search.best_estimator_.stop_reason_.tolist() == ["converged"]
+    assert search.best_estimator_.stop_reason_ == ["converged"]
 
 
 def test_progress_bar_shows_the_fit(capsys):
@@ -121,4 +121,4 @@ def test_no_callback_no_subtasks():
     X, y = load("iris")
     clf = ScratchLogisticRegression().fit(X, y)
     assert not hasattr(clf, "_callback_fit_ctx")
-    assert clf.stop_reason_.tolist() == ["converged"] * 3
+    assert clf.stop_reason_ == ["converged"] * 3

@@ -169,7 +169,9 @@ def test_lipschitz_estimate_is_the_exact_spectral_bound(fit_intercept, C):
     A = np.hstack([X, np.ones((N, 1))]) if fit_intercept else X
     sigma = np.linalg.svd(np.sqrt(w)[:, None] * A, compute_uv=False)[0]
     expected = 0.25 * sigma**2 + objective.l2_reg_strength.max()
-    np.testing.assert_allclose(lipschitz(objective, coords, n_power=200), expected, rtol=1e-6)
+    np.testing.assert_allclose(
+        lipschitz(objective, coords, n_power=200), expected, rtol=1e-6
+    )
 
 
 def test_groups_are_independent_problems():

@@ -18,7 +18,7 @@ from ._helpers import load, relative_error
 def test_converged_fit_says_so_per_class():
     X, y = load("iris")
     clf = ScratchLogisticRegression(max_iter=10_000).fit(X, y)
-    assert clf.stop_reason_.tolist() == ["converged"] * 3
+    assert clf.stop_reason_ == ["converged"] * 3
     assert np.all(clf.grad_norm_ <= clf.tol)
 
 
@@ -31,7 +31,7 @@ def test_max_iter_reason_is_per_class_and_names_the_classes():
         clf = ScratchLogisticRegression(max_iter=max_iter).fit(X, y)
     converged = n_iter <= max_iter
     expected = np.where(converged, "converged", "max_iter")
-    assert clf.stop_reason_.tolist() == expected.tolist()
+    assert clf.stop_reason_ == expected.tolist()
     (warning,) = record
     assert f"classes {clf.classes_[~converged].tolist()}" in str(warning.message)
 
@@ -51,7 +51,7 @@ def test_too_large_learning_rate_reason():
     X, y = load("breast_cancer")
     with pytest.warns(ConvergenceWarning, match="learning_rate=1000"):
         clf = ScratchLogisticRegression(solver="gd", learning_rate=1000.0).fit(X, y)
-    assert clf.stop_reason_.tolist() == ["learning_rate_too_large"]
+    assert clf.stop_reason_ == ["learning_rate_too_large"]
     assert np.all(np.isfinite(clf.coef_))
 
 
@@ -62,7 +62,7 @@ def test_stalled_reason_on_an_uncertifiable_tol():
         clf = ScratchLogisticRegression(tol=1e-12, max_iter=5000).fit(
             X.astype(np.float32), y
         )
-    assert clf.stop_reason_.tolist() == ["stalled"]
+    assert clf.stop_reason_ == ["stalled"]
     assert clf.n_iter_[0] < 5000
     assert "precision" in str(record[0].message)
 
@@ -82,6 +82,7 @@ def test_warning_points_at_the_callers_line(wrapped):
     model = ScratchLogisticRegression(max_iter=2)
     if wrapped:
         model = make_pipeline(StandardScaler(), model)
+
     def fit():
         return model.fit(X, y)
 
@@ -112,7 +113,7 @@ def test_extremely_uneven_weights_give_a_sane_default_fit(seed):
     optimum.fit(X, y, sample_weight=sample_weight)
     lbfgs = LogisticRegression().fit(X, y, sample_weight=sample_weight)
     ours = ScratchLogisticRegression().fit(X, y, sample_weight=sample_weight)
-    assert ours.stop_reason_.tolist() == ["converged"]
+    assert ours.stop_reason_ == ["converged"]
 
     def distance(model):
         return relative_error(
