@@ -20,7 +20,8 @@ from sklearn.preprocessing import StandardScaler
 # The reason a PyTorch test gives when PyTorch is missing: how to install it.
 TORCH_MISSING = (
     'PyTorch is not installed: python -m pip install -e ".[torch]" (for the CPU build, '
-    "first: python -m pip install torch --index-url https://download.pytorch.org/whl/cpu)"
+    'first: python -m pip install "torch==2.13.*" '
+    "--index-url https://download.pytorch.org/whl/cpu)"
 )
 
 
