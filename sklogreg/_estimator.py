@@ -14,6 +14,7 @@ from sklearn.utils.validation import validate_data
 
 from ._backend import Backend
 from ._coordinates import Coordinates
+from ._directions import LBFGS, SteepestDescent
 from ._inference import InferenceMixin
 from ._multiclass import build_objective, is_coupled
 from ._predict import PredictionMixin
@@ -21,6 +22,8 @@ from ._solver import solve
 from ._steps import lipschitz
 from ._stopping import iteration_monitor, warn_unless_converged
 from ._targets import encode_targets
+
+_DIRECTIONS = {"lbfgs": LBFGS, "gd": SteepestDescent}
 
 
 class ScratchLogisticRegression(
@@ -48,18 +51,19 @@ class ScratchLogisticRegression(
         the losses. The intercept is never penalized.
     fit_intercept : bool, default=True
         Whether to fit an intercept.
-    solver : {"cg", "gd"}, default="cg"
-        ``"cg"``: nonlinear conjugate gradient -- gradient descent whose
-        momentum coefficient is chosen at every iteration (Polak-Ribiere+) --
-        in centred and diagonally scaled coordinates, each step by a line
-        search. ``"gd"``: plain batch gradient descent, the textbook algorithm.
+    solver : {"lbfgs", "gd"}, default="lbfgs"
+        ``"lbfgs"``: limited-memory BFGS -- gradient descent along directions
+        corrected by the curvature of the last 10 steps -- in centred and
+        diagonally scaled coordinates, each step by a Newton-started line
+        search on the tracked linear predictor. ``"gd"``: plain batch gradient
+        descent, the textbook algorithm.
     learning_rate : "auto" or float, default="auto"
         Step of ``solver="gd"``: ``"auto"`` is ``1 / L``, ``L`` the Lipschitz
         constant of the gradient (power iteration); a positive float is a
         fixed step. Plain gradient descent never raises the objective with a
         step below ``2 / L``; a fixed step that would raise it stops the fit at
         the lowest iterate so far, with a ``ConvergenceWarning``.
-        ``solver="cg"`` chooses its own steps and accepts only ``"auto"``.
+        ``solver="lbfgs"`` chooses its own steps and accepts only ``"auto"``.
     max_iter : int, default=1000
         Maximum number of iterations (gradient evaluations).
     tol : float, default=1e-4
@@ -152,7 +156,7 @@ class ScratchLogisticRegression(
     _parameter_constraints = {
         "C": [Interval(Real, 0, None, closed="right")],
         "fit_intercept": ["boolean"],
-        "solver": [StrOptions({"cg", "gd"})],
+        "solver": [StrOptions({"lbfgs", "gd"})],
         "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -167,7 +171,7 @@ class ScratchLogisticRegression(
         C=1.0,
         *,
         fit_intercept=True,
-        solver="cg",
+        solver="lbfgs",
         learning_rate="auto",
         max_iter=1000,
         tol=1e-4,
@@ -217,12 +221,12 @@ class ScratchLogisticRegression(
                 "This solver needs samples of at least 2 classes in the data, but "
                 f"the data contains only one class: {classes[0]!r}."
             )
-        cg = self.solver == "cg"
-        if cg and self.learning_rate != "auto":
+        scaled = self.solver != "gd"
+        if scaled and self.learning_rate != "auto":
             raise ValueError(
                 f"learning_rate={self.learning_rate!r} is a fixed step of plain gradient "
                 "descent: use it with solver='gd', or keep learning_rate='auto' with "
-                "solver='cg', which picks its steps by line search."
+                "solver='lbfgs', which picks its steps by line search."
             )
         context = self._init_callback_context(max_subtasks=self.max_iter)
         metadata = {"sample_weight": sample_weight}
@@ -239,13 +243,13 @@ class ScratchLogisticRegression(
             fit_intercept=self.fit_intercept,
             backend=backend,
         )
-        coordinates = self._coordinates(objective, X, backend, cg)
+        coordinates = self._coordinates(objective, X, backend, scaled)
         learning_rate = None
-        if not cg and self.learning_rate == "auto":
+        if not scaled and self.learning_rate == "auto":
             lipschitz_constant = lipschitz(objective, coordinates)
             # Zero: a flat objective, where any step is exact.
             learning_rate = 1.0 / lipschitz_constant if lipschitz_constant > 0 else 1.0
-        elif not cg:
+        elif not scaled:
             learning_rate = float(self.learning_rate)
         n_columns = objective.loss.n_columns
         coef, intercept = self._initial_coef(n_columns, X, backend.host_dtype)
@@ -257,8 +261,8 @@ class ScratchLogisticRegression(
             tol=self.tol,
             max_iter=self.max_iter,
             learning_rate=learning_rate,
-            conjugate=cg,
-            rescale=cg,
+            directions=_DIRECTIONS[self.solver](),
+            rescale=scaled,
             verbose=self.verbose,
             monitor=iteration_monitor(self, context, X, y, metadata, backend),
         )
@@ -280,18 +284,15 @@ class ScratchLogisticRegression(
         return self
 
     def _coordinates(self, objective, X, backend, precondition):
-        """The solver's starting coordinates: Jacobi-scaled for ``"cg"``."""
+        """The solver's starting coordinates: Jacobi-scaled for ``"lbfgs"``."""
         if not precondition:
             return Coordinates.identity(
                 X.shape[1], fit_intercept=self.fit_intercept, backend=backend
             )
         # Any centre and scale are exact; the curvature bound makes a good start.
-        weights = objective.loss.hessian_bound * objective.backend.xp.mean(
-            objective.sample_weight, axis=1, keepdims=True
-        )
         return Coordinates.jacobi(
             X,
-            weights,
+            objective.scaling_weights(),
             objective.l2_reg_strength,
             group_size=objective.group_size,
             fit_intercept=self.fit_intercept,

@@ -139,8 +139,13 @@ class Objective:
         loss = self.weighted_sum(self.loss.change(raw_prediction, proba, raw_step))
         return loss + self.group_sum(self.l2_reg_strength * penalty)
 
-    def hessian_weights(self, proba):
-        """Sample weight times the loss's second derivative, per row and column."""
+    def scaling_weights(self, proba=None):
+        """Row weights of the solver's scaling: the sample weights times the
+        loss's second derivative at ``proba``, or its bound when not given."""
+        if proba is None:
+            xp = self.backend.xp
+            weights = xp.mean(self.sample_weight, axis=1, keepdims=True)
+            return self.loss.hessian_bound * weights
         return self.sample_weight * self.loss.hessian_diagonal(proba)
 
     def max_weight(self):

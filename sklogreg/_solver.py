@@ -1,14 +1,14 @@
 """Batch gradient methods on an :class:`~sklogreg._objective.Objective`.
 
-One descent loop serves both solvers; only the direction and the step differ:
+One descent loop serves both solvers; only the direction and the step differ
+(:mod:`sklogreg._directions`, :mod:`sklogreg._steps`):
 
 * ``"gd"``: plain gradient descent, direction ``-g``, a fixed step.
-* ``"cg"``: nonlinear conjugate gradient (Polak-Ribiere+), direction
-  ``-g + beta * previous direction`` -- gradient descent with a momentum
-  coefficient chosen at each iteration -- in centred and scaled coordinates
-  (:mod:`sklogreg._coordinates`); every ``_RESCALE_EVERY`` iterations the
-  scaling is re-derived from the curvature at the current point and the
-  directions restart. Steps come from :func:`sklogreg._steps.line_search`.
+* ``"lbfgs"``: limited-memory BFGS directions in centred and scaled
+  coordinates (:mod:`sklogreg._coordinates`), each step by a Newton-started
+  line search. The scaling is re-derived from the curvature at the current
+  point every ``_RESCALE_EVERY`` iterations, or sooner when step sizes far
+  from one show it stale; the direction's memory restarts with it.
 
 An iteration costs two passes over ``X``: ``R^T X`` for the gradient and
 ``X d`` for the raw prediction's change along the direction ``d``, which the
@@ -21,7 +21,7 @@ from the products. Why it stopped is one of :data:`STOP_REASONS`.
 
 import numpy as np
 
-from ._steps import fixed_step, line_search
+from ._steps import fixed_step, line_search, max_step_size
 
 # Iterations between re-derivations of the diagonal scaling from the current
 # curvature: frequent enough to matter on ill-conditioned problems, rare
@@ -31,7 +31,6 @@ _RESCALE_EVERY = 100
 # _MIN_RESCALE_GAP iterations of the last rescale.
 _STALE_STEP = 32.0
 _MIN_RESCALE_GAP = 5
-_MAX_RAW_CHANGE = 8.0
 
 #: Why a group stopped: its gradient norm met ``tol``; ``max_iter`` ran out;
 #: no step decreased the objective any more (rounding dominates); a fixed
@@ -87,8 +86,9 @@ class SolverResult:
 class _State:
     """The running groups: their objective, coordinates, iterate and derivatives."""
 
-    def __init__(self, objective, coordinates, theta):
+    def __init__(self, objective, coordinates, theta, directions):
         self.objective, self.coordinates, self.theta = objective, coordinates, theta
+        self.directions = directions
         self.backend = objective.backend
         self.groups = np.arange(objective.n_groups)
         coef, intercept = coordinates.to_coef(theta)
@@ -101,7 +101,6 @@ class _State:
         else:
             self.raw = objective.raw_prediction(coef, intercept)
         self.stalled = np.zeros(objective.n_groups, dtype=bool)
-        self.previous = None  # (gradient, direction) of the last iteration
         self.rescaled_at, self.step_size = 0, np.ones(objective.n_groups)
 
     def evaluate(self):
@@ -135,8 +134,7 @@ class _State:
         self.groups, self.value = self.groups[keep], self.value[keep]
         self.grad_norm, self.stalled = self.grad_norm[keep], self.stalled[keep]
         self.step_size = self.step_size[keep]
-        if self.previous is not None:
-            self.previous = tuple(bk.take(a, columns, axis=0) for a in self.previous)
+        self.directions.take(bk, keep, columns)
 
     def scaling_is_stale(self, n_iter):
         """Whether to re-derive the scaling: periodically, or when steps say so.
@@ -159,28 +157,13 @@ class _State:
         coef, intercept = (bk.host(a) for a in self.coordinates.to_coef(self.theta))
         self.coordinates = self.coordinates.rescaled(
             objective.X,
-            objective.hessian_weights(self.proba),
+            objective.scaling_weights(self.proba),
             objective.l2_reg_strength,
             group_size=objective.group_size,
         )
         self.theta = self.coordinates.from_coef(coef, intercept)
         self.evaluate()
-        self.previous = None
-
-    def direction(self, conjugate):
-        """``-g``, or the Polak-Ribiere+ direction where it descends."""
-        G = self.gradient
-        if not conjugate or self.previous is None:
-            return -G
-        objective, pxp = self.objective, self.backend.pxp
-        G_prev, D_prev = self.previous
-        norm_prev = objective.params_sum(G_prev**2)
-        beta = objective.params_sum(G * (G - G_prev)) / np.where(
-            norm_prev > 0, norm_prev, 1
-        )
-        D = -G + objective.spread(np.maximum(beta, 0))[:, None] * D_prev
-        descends = objective.spread(objective.params_sum(G * D) < 0) > 0
-        return pxp.where(descends[:, None], D, -G)
+        self.directions.forget()
 
 
 def solve(
@@ -192,7 +175,7 @@ def solve(
     tol,
     max_iter,
     learning_rate=None,
-    conjugate=True,
+    directions,
     rescale=True,
     verbose=0,
     monitor=None,
@@ -212,8 +195,8 @@ def solve(
     max_iter : int
     learning_rate : float or None
         Fixed step, or None for the line search.
-    conjugate : bool
-        Polak-Ribiere+ conjugate directions instead of ``-g``.
+    directions : SteepestDescent or LBFGS
+        Chooses the search directions (:mod:`sklogreg._directions`).
     rescale : bool
         Re-derive the diagonal scaling every ``_RESCALE_EVERY`` iterations.
     verbose : int
@@ -228,7 +211,8 @@ def solve(
     SolverResult
     """
     result = SolverResult(coef, intercept, objective.n_groups)
-    state = _State(objective, coordinates, coordinates.from_coef(coef, intercept))
+    theta = coordinates.from_coef(coef, intercept)
+    state = _State(objective, coordinates, theta, directions)
     for n_iter in range(max_iter + 1):
         state.evaluate()
         if n_iter == 0:
@@ -254,7 +238,7 @@ def solve(
 
         if rescale and state.scaling_is_stale(n_iter):
             state.rescale(n_iter)
-        if not _iterate(state, result, learning_rate, conjugate, n_iter):
+        if not _iterate(state, result, learning_rate, n_iter):
             break
         result.loss_curve.append(float(result.value.sum()))
         if verbose > 0 and (n_iter + 1) % int(verbose) == 0:
@@ -269,10 +253,10 @@ def _reasons(state, reason):
     return np.full(len(state.groups), reason, dtype=object)
 
 
-def _iterate(state, result, learning_rate, conjugate, n_iter):
+def _iterate(state, result, learning_rate, n_iter):
     """One step of every running group; False when a fixed step is too large."""
     bk, objective = state.backend, state.objective
-    direction = state.direction(conjugate)
+    direction = state.directions.direction(objective, state.gradient)
     coef_direction, intercept_direction = state.coordinates.to_coef(direction)
     (raw_direction,) = bk.keep(
         objective.raw_prediction(coef_direction, intercept_direction)
@@ -280,9 +264,10 @@ def _iterate(state, result, learning_rate, conjugate, n_iter):
     args = (objective, state.coef, state.raw, state.proba, coef_direction, raw_direction)
     if learning_rate is None:
         slope = objective.params_sum(state.gradient * direction)
-        reach = objective.group_max(bk.host(bk.xp.max(bk.xp.abs(raw_direction), axis=0)))
-        max_step = np.minimum(_MAX_RAW_CHANGE / np.where(reach > 0, reach, 1), _STALE_STEP)
-        step_size, change = line_search(*args, slope, max_step=max_step)
+        trusted = max_step_size(state.raw, raw_direction, objective)
+        step_size, change = line_search(
+            *args, slope, max_step=np.minimum(trusted, _STALE_STEP)
+        )
         state.stalled, state.step_size = step_size == 0, step_size
     else:
         step_size, change, too_large = fixed_step(
@@ -293,9 +278,10 @@ def _iterate(state, result, learning_rate, conjugate, n_iter):
             result.store(state, state.groups >= 0, reason, n_iter)
             return False
     t = objective.spread(step_size)
-    state.theta = state.theta + t[:, None] * direction
+    step = t[:, None] * direction
+    state.theta = state.theta + step
     state.raw = state.raw + t * raw_direction
-    state.previous = (state.gradient, direction)
+    state.directions.record(state.gradient, direction, step)
     state.value = state.value + change
     result.value[state.groups] = state.value
     return True

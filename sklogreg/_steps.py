@@ -12,6 +12,8 @@ import numpy as np
 
 _ARMIJO = 1e-4
 _MAX_HALVINGS = 60
+# A step may change a raw prediction by at most this, or by its own size.
+_TRUST = 4.0
 
 
 def line_search(
@@ -41,6 +43,25 @@ def line_search(
             return step_size, change
         step_size = np.where(bad, 0.5 * step_size, step_size)
     return np.where(bad, 0.0, step_size), np.where(bad, 0.0, change)
+
+
+def max_step_size(raw, raw_direction, objective):
+    """The largest step size that keeps every raw prediction in its trust region.
+
+    A step may change a raw prediction ``z_i`` by ``max(_TRUST, |z_i|)`` at
+    most: predictions may double at every step (separable data, whose
+    margins grow without bound, is not slowed), but not leap from a few
+    units to hundreds. Such leaps happen where one sample weighs millions of
+    times the others: the Newton step grows with that sample's vanishing
+    curvature and carries the light samples' predictions far past their own
+    optimum, a rise the heavy sample's decrease hides from the line search.
+    """
+    xp = objective.backend.xp
+    size = xp.abs(raw)
+    room = xp.where(size > _TRUST, size, _TRUST)
+    reach = objective.backend.host(xp.max(xp.abs(raw_direction) / room, axis=0))
+    reach = objective.group_max(reach)
+    return np.where(reach > 0, 1 / np.where(reach > 0, reach, 1), np.inf)
 
 
 def fixed_step(

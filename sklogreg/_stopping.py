@@ -59,7 +59,7 @@ def _too_large(estimator, result, stopped):
         f"the fixed learning_rate={estimator.learning_rate} is too large: a gradient step "
         f"would have raised the objective (after {result.n_iter[stopped].max()} "
         "iterations), so gradient descent stopped at its lowest point so far. Use a "
-        "smaller learning_rate, learning_rate='auto', or solver='cg'."
+        "smaller learning_rate, learning_rate='auto', or solver='lbfgs'."
     )
 
 
@@ -79,7 +79,7 @@ def _stalled(estimator, result, stopped):
 def _max_iter(estimator, result, stopped):
     remedies = [f"increase max_iter (now {estimator.max_iter})"]
     if estimator.solver == "gd":
-        remedies += ["scale the features (e.g. with StandardScaler)", "use solver='cg'"]
+        remedies += ["scale the features (e.g. with StandardScaler)", "use solver='lbfgs'"]
     remedies.append("use a larger tol")
     return (
         f"max_iter={estimator.max_iter} iterations ran out; the gradient norm reached "

@@ -24,7 +24,7 @@ RAW = {
 }
 
 
-@pytest.mark.parametrize("solver", ["cg", "gd"])
+@pytest.mark.parametrize("solver", ["lbfgs", "gd"])
 def test_not_converged_warns(iris, solver):
     X, y = iris
     with pytest.warns(ConvergenceWarning, match="max_iter"):

@@ -147,7 +147,7 @@ def test_labels_are_only_names(problem, labels, multi_class):
     data=st.data(),
     problem=problems(),
     multi_class=multi_classes,
-    solver=st.sampled_from(["cg", "gd"]),
+    solver=st.sampled_from(["lbfgs", "gd"]),
 )
 def test_probabilities_form_a_distribution(data, problem, multi_class, solver):
     X, y, C = problem
@@ -177,11 +177,11 @@ def test_probabilities_form_a_distribution(data, problem, multi_class, solver):
 @given(
     problem=problems(),
     multi_class=multi_classes,
-    solver=st.sampled_from(["cg", "gd"]),
+    solver=st.sampled_from(["lbfgs", "gd"]),
 )
 def test_warm_start_at_the_optimum_stops_at_once(problem, multi_class, solver):
     X, y, C = problem
-    tol = 1e-8 if solver == "cg" else 1e-5
+    tol = 1e-8 if solver == "lbfgs" else 1e-5
     clf = fit(X, y, C=C, multi_class=multi_class, solver=solver, tol=tol, max_iter=100_000)
     coef, intercept = clf.coef_.copy(), clf.intercept_.copy()
     clf.set_params(warm_start=True)

@@ -1,0 +1,125 @@
+"""Search directions of the batch gradient methods, each with its own memory.
+
+* :class:`SteepestDescent`: ``-g``, no memory (``solver="gd"``).
+* :class:`LBFGS`: the limited-memory BFGS two-loop recursion over the last
+  ``memory`` pairs (step, gradient change) of each group, in the solver's
+  scaled coordinates (``solver="lbfgs"``). The diagonal scaling is the
+  initial inverse Hessian; the pairs add what it misses: the curvature of
+  correlated and collinear directions, which no diagonal can capture.
+
+A direction object sees the iterate through :meth:`direction`, is told the
+step taken by :meth:`record`, forgets its pairs when the coordinates change
+(:meth:`forget`) and keeps the columns of the running groups (:meth:`take`).
+All inner products are per group (see :class:`~sklogreg._objective.Objective`).
+"""
+
+import numpy as np
+
+
+class SteepestDescent:
+    """``-g``: plain gradient descent."""
+
+    def direction(self, objective, gradient):
+        return -gradient
+
+    def record(self, gradient, direction, step):
+        pass
+
+    def forget(self):
+        pass
+
+    def take(self, backend, groups, columns):
+        pass
+
+
+class LBFGS:
+    """L-BFGS directions from the last ``memory`` (step, gradient change) pairs.
+
+    The inverse Hessian approximation is applied in its compact form (Byrd,
+    Nocedal and Schnabel, 1994)::
+
+        H = gamma I + [S, gamma Y] [[R^-T (D + gamma Y^T Y) R^-1, -R^-T],
+                                    [-R^-1,                       0    ]] [S, gamma Y]^T
+
+    with ``S``, ``Y`` the stored steps and gradient changes, ``R`` the upper
+    triangle of ``S^T Y``, ``D`` its diagonal and ``gamma = s^T y / y^T y``
+    of the newest pair. Every group's inner products come from a few batched
+    products on the parameter side and one small solve per group on the
+    host, the same dozen array calls whatever ``memory`` is (the two-loop
+    recursion needs four per pair).
+
+    Parameters
+    ----------
+    memory : int
+        Pairs kept per group.
+    """
+
+    def __init__(self, memory=10):
+        self.memory = memory
+        self.forget()
+
+    def forget(self):
+        """Drop every pair (the coordinates changed)."""
+        self.steps, self.changes = [], []
+        self._last = None  # (gradient, step) of the last iteration
+
+    def record(self, gradient, direction, step):
+        """The step just taken, along ``direction``, from where the gradient was
+        ``gradient``."""
+        self._last = (gradient, step)
+
+    def take(self, backend, groups, columns):
+        """Keep ``groups`` and their ``columns`` (host indices) of what is stored."""
+        self.steps, self.changes = (
+            [backend.take(a, columns, axis=0) for a in stored]
+            for stored in (self.steps, self.changes)
+        )
+        if self._last is not None:
+            self._last = tuple(backend.take(a, columns, axis=0) for a in self._last)
+
+    def _add_pair(self, objective, gradient):
+        previous, step = self._last
+        change = gradient - previous
+        # Only pairs of positive curvature in every group keep H positive
+        # definite; a zero step (a stalled group) is the usual exception.
+        if np.all(objective.params_sum(step * change) > 0):
+            self.steps = [*self.steps[-(self.memory - 1) :], step]
+            self.changes = [*self.changes[-(self.memory - 1) :], change]
+
+    def direction(self, objective, gradient):
+        """``-H g``; ``-g`` in a group where that would not descend."""
+        if self._last is not None:
+            self._add_pair(objective, gradient)
+        if not self.steps:
+            return -gradient
+        bk, pxp = objective.backend, objective.backend.pxp
+        n_groups, m = objective.n_groups, len(self.steps)
+
+        def by_group(arrays):  # (n_groups, m, group_size * n_coordinates)
+            stacked = pxp.stack(arrays, axis=0)
+            return pxp.permute_dims(pxp.reshape(stacked, (m, n_groups, -1)), (1, 0, 2))
+
+        S, Y = by_group(self.steps), by_group(self.changes)
+        g = pxp.reshape(gradient, (n_groups, -1, 1))
+        St, Yt = (pxp.permute_dims(a, (0, 2, 1)) for a in (S, Y))
+        SY, YY, Sg, Yg = (bk.host(a) for a in (S @ Yt, Y @ Yt, S @ g, Y @ g))
+        SY, YY = SY.astype(np.float64), YY.astype(np.float64)
+        Sg, Yg = Sg[..., 0].astype(np.float64), Yg[..., 0].astype(np.float64)
+        gamma = SY[:, -1, -1] / YY[:, -1, -1]
+        R = np.triu(SY)
+        u = np.linalg.solve(R, Sg[..., None])[..., 0]  # R^-1 S^T g
+        D = np.einsum("gii->gi", SY)
+        inner = D * u + gamma[:, None] * (np.einsum("gij,gj->gi", YY, u) - Yg)
+        a = np.linalg.solve(np.transpose(R, (0, 2, 1)), inner[..., None])  # R^-T (...)
+        b = -gamma[:, None, None] * u[..., None]
+        dtype = gradient.dtype
+        H_g = (
+            bk.params(gamma[:, None, None], dtype=bk.host_dtype) * g
+            + St @ bk.params(a, dtype=bk.host_dtype)
+            + Yt @ bk.params(b, dtype=bk.host_dtype)
+        )
+        direction = -pxp.reshape(pxp.astype(H_g, dtype), gradient.shape)
+        descends = objective.params_sum(gradient * direction) < 0
+        if descends.all():
+            return direction
+        return pxp.where(objective.spread(descends)[:, None] > 0, direction, -gradient)
