@@ -145,7 +145,13 @@ class Backend:
 
     # -- products and reductions over rows -----------------------------------
     def dot(self, a, b):
-        """``a @ b`` as a dense array, ``a`` or ``b`` possibly sparse."""
+        """``a @ b`` as a dense array, ``a`` or ``b`` possibly sparse.
+
+        With Dask, one side is a (lazy) row array and the other a NumPy
+        parameter array, which Dask multiplies chunk by chunk.
+        """
+        if self._lazy:
+            return a @ b
         return safe_sparse_dot(a, b, dense_output=True)
 
     def row_blocks(self, X):

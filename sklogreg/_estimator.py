@@ -277,7 +277,7 @@ class ScratchLogisticRegression(
         curve = np.asarray(result.loss_curve, dtype=backend.host_dtype)
         self.loss_curve_ = backend.output(curve)
         self.stop_reason_ = [str(reason) for reason in result.stop_reason]
-        warn_unless_converged(self, result)
+        warn_unless_converged(self, result, classes, backend.host_dtype)
         context.call_on_fit_task_end(
             estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
         )

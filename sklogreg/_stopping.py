@@ -34,10 +34,13 @@ def user_stacklevel():
     return level
 
 
-def warn_unless_converged(estimator, result):
-    """A ``ConvergenceWarning`` per stop reason that needs the user's attention."""
+def warn_unless_converged(estimator, result, classes, dtype):
+    """A ``ConvergenceWarning`` per stop reason that needs the user's attention.
+
+    ``classes`` (host) name the classes of one-vs-rest; ``dtype`` is the fit's.
+    """
     reasons = result.stop_reason
-    labels = np.asarray(estimator.classes_) if len(reasons) > 2 else None
+    labels = classes if len(reasons) > 2 else None
     for reason in ("learning_rate_too_large", "stalled", "max_iter"):
         stopped = reasons == reason
         if not stopped.any():
@@ -45,7 +48,7 @@ def warn_unless_converged(estimator, result):
         where = ""
         if labels is not None and len(reasons) > 1:
             where = f" for classes {labels[stopped].tolist()} (one-vs-rest)"
-        message = _MESSAGES[reason](estimator, result, stopped)
+        message = _MESSAGES[reason](estimator, result, stopped, dtype)
         warnings.warn(
             f"ScratchLogisticRegression stopped unconverged{where}: {message} "
             "(see stop_reason_).",
@@ -54,7 +57,7 @@ def warn_unless_converged(estimator, result):
         )
 
 
-def _too_large(estimator, result, stopped):
+def _too_large(estimator, result, stopped, dtype):
     return (
         f"the fixed learning_rate={estimator.learning_rate} is too large: a gradient step "
         f"would have raised the objective (after {result.n_iter[stopped].max()} "
@@ -63,9 +66,9 @@ def _too_large(estimator, result, stopped):
     )
 
 
-def _stalled(estimator, result, stopped):
+def _stalled(estimator, result, stopped, dtype):
     remedy = "use a larger tol"
-    if estimator.coef_.dtype == np.float32:
+    if dtype == np.float32:
         remedy += " or float64 data"
     return (
         f"after {result.n_iter[stopped].max()} iterations no step along the search "
@@ -76,7 +79,7 @@ def _stalled(estimator, result, stopped):
     )
 
 
-def _max_iter(estimator, result, stopped):
+def _max_iter(estimator, result, stopped, dtype):
     remedies = [f"increase max_iter (now {estimator.max_iter})"]
     if estimator.solver == "gd":
         remedies += ["scale the features (e.g. with StandardScaler)", "use solver='lbfgs'"]
