@@ -77,7 +77,7 @@ fig.tight_layout()
 plt.show()
 
 # %%
-# ``solver="cg"``, the default, needs no learning rate at all: it chooses each
-# step by a line search, and works on unscaled features too.
-cg = ScratchLogisticRegression().fit(iris.data[:, :2], y)
-print(f'solver="cg" on the raw features: {cg.n_iter_[0]} iterations')
+# ``solver="lbfgs"``, the default, needs no learning rate at all: it chooses
+# each step by a line search, and works on unscaled features too.
+lbfgs = ScratchLogisticRegression().fit(iris.data[:, :2], y)
+print(f'solver="lbfgs" on the raw features: {lbfgs.n_iter_[0]} iterations')
