@@ -3,5 +3,5 @@
 from ._estimator import ScratchLogisticRegression
 from ._inference import PerfectSeparationWarning
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 __all__ = ["PerfectSeparationWarning", "ScratchLogisticRegression", "__version__"]
