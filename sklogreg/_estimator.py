@@ -209,6 +209,15 @@ class ScratchLogisticRegression(
         -------
         self : ScratchLogisticRegression
             The fitted estimator.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklogreg import ScratchLogisticRegression
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = ScratchLogisticRegression(max_iter=5000).fit(X, y)
+        >>> clf.stop_reason_
+        ['converged', 'converged', 'converged']
         """
         xp, _ = get_namespace(X)
         X, y = validate_data(

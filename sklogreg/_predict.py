@@ -41,6 +41,17 @@ class PredictionMixin:
         -------
         scores : array of shape (n_samples,) or (n_samples, n_classes)
             One column for two classes (the score of ``classes_[1]``).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_breast_cancer
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> from sklogreg import ScratchLogisticRegression
+        >>> X, y = load_breast_cancer(return_X_y=True)
+        >>> X = StandardScaler().fit_transform(X)
+        >>> clf = ScratchLogisticRegression().fit(X, y)
+        >>> clf.decision_function(X[:2]).shape
+        (2,)
         """
         self._check_input_namespace(X, "decision_function")
         return self._scores(X)
@@ -74,6 +85,14 @@ class PredictionMixin:
         Returns
         -------
         labels : array of shape (n_samples,)
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklogreg import ScratchLogisticRegression
+        >>> X, y = load_iris(return_X_y=True)
+        >>> ScratchLogisticRegression().fit(X, y).predict(X[[0, 50, 100]])
+        array([0, 1, 2])
         """
         self._check_input_namespace(X, "predict")
         scores = self._scores(X)
@@ -104,6 +123,16 @@ class PredictionMixin:
         Returns
         -------
         log_proba : array of shape (n_samples, n_classes)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_iris
+        >>> from sklogreg import ScratchLogisticRegression
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = ScratchLogisticRegression(multi_class="multinomial").fit(X, y)
+        >>> bool(np.all(clf.predict_log_proba(X) <= 0))
+        True
         """
         self._check_input_namespace(X, "predict_log_proba")
         return self._log_proba(X)
@@ -123,6 +152,16 @@ class PredictionMixin:
         Returns
         -------
         proba : array of shape (n_samples, n_classes)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_iris
+        >>> from sklogreg import ScratchLogisticRegression
+        >>> X, y = load_iris(return_X_y=True)
+        >>> proba = ScratchLogisticRegression().fit(X, y).predict_proba(X)
+        >>> bool(np.allclose(proba.sum(axis=1), 1.0))
+        True
         """
         self._check_input_namespace(X, "predict_proba")
         log_proba = self._log_proba(X)
