@@ -78,19 +78,24 @@ class Coordinates:
         mean : ndarray of shape (n_features,), default=None
             The centre; by default the weighted mean of the rows.
         """
-        first, second, total = weighted_moments(X, weights, backend)
-        raw = second
+        shift, first, second, total = weighted_moments(X, weights, backend)
+        raw = second  # about the shift: exactly zero for a constant column
         if not fit_intercept:
             mean = np.zeros(X.shape[1])
+            centre = -shift  # moments about zero
         else:
             if mean is None:  # the weighted mean of the rows (all columns' weights)
-                mean = first.sum(axis=0) / total.sum()
-            second = second - 2 * mean * first + mean**2 * total[:, None]
+                mean = shift + first.sum(axis=0) / total.sum()
+            centre = mean - shift
+        # Moments about the centre from moments about the shift; the shift is
+        # a row of X, so this never cancels catastrophically for features with
+        # a large offset (a timestamp, say).
+        second = second - 2 * centre * first + centre**2 * total[:, None]
         if group_size > 1 and len(total) > 1:
             second, raw, total = (_group_mean(a, group_size) for a in (second, raw, total))
-        # A feature is flat when its centred moment vanishes next to its raw
-        # one (a constant column), whatever its magnitude: features of 1e-150
-        # are scaled, not frozen.
+        # A feature is flat when its centred moment vanishes next to its
+        # moment about the shift (exactly zero for a constant column, whatever
+        # its value): features of 1e-150 are scaled, not frozen.
         eps = np.finfo(backend.host_dtype).eps
         diagonal = np.where(second > 64 * eps * raw, second, 0) + l2_reg_strength[:, None]
         positive = diagonal > 0
@@ -174,19 +179,25 @@ def _group_mean(a, group_size):
 
 
 def weighted_moments(X, weights, backend):
-    """``weights^T X``, ``weights^T (X * X)`` and column sums of ``weights``.
+    """Weighted first and second moments of ``X``'s columns about a shift.
 
-    One blocked pass over ``X`` (see :meth:`Backend.row_blocks`), results
-    on the host in float64: shapes ``(m, n_features)``, ``(m, n_features)``
-    and ``(m,)`` for ``weights`` of shape ``(n_samples, m)``.
+    Returns ``shift`` (a row of ``X``, or zeros for sparse ``X``, which a
+    shift would densify), ``weights^T (X - shift)``, ``weights^T (X -
+    shift)**2`` and the column sums of ``weights``: on the host in float64,
+    of shapes ``(n_features,)``, ``(m, n_features)``, ``(m, n_features)`` and
+    ``(m,)`` for ``weights`` of shape ``(n_samples, m)``. One blocked pass
+    over ``X`` (see :meth:`Backend.row_blocks`).
     """
     bk = backend
+    sparse = sp.issparse(X)
+    shift = np.zeros(X.shape[1]) if sparse else bk.host(X[0, ...]).astype(np.float64)
+    shift_rows = None if sparse else bk.params(shift)
     first = second = 0
     for rows in bk.row_blocks(X):
-        block = X[rows] if sp.issparse(X) else X[rows, ...]
-        squared = block.multiply(block) if sp.issparse(X) else block * block
+        block = X[rows] if sparse else X[rows, ...] - shift_rows
+        squared = block.multiply(block) if sparse else block * block
         w = weights[rows, ...].T
         first = first + bk.dot(w, block)
         second = second + bk.dot(w, squared)
     moments = bk.collect(first, second, bk.xp.sum(weights, axis=0))
-    return tuple(bk.host(m).astype(np.float64) for m in moments)
+    return (shift, *(bk.host(m).astype(np.float64) for m in moments))

@@ -64,8 +64,13 @@ def build_objective(
     else:
         (Y,) = backend.keep(Y[:, 1:] if n_classes == 2 else Y)
         loss = BinaryLoss(Y, backend)
-    l2_reg_strength = np.zeros_like(total) if np.isinf(C) else 1.0 / (C * total)
-    l2_reg_strength = np.broadcast_to(l2_reg_strength, loss.n_columns)
+    # 1 / (C S), capped where the dtype's arithmetic could not square it
+    # (C = 1e-320): such a penalty pins the coefficients at zero as surely as
+    # an infinite one would, without turning 0 * inf into NaN.
+    largest = np.sqrt(np.finfo(backend.host_dtype).max)
+    l2_reg_strength = 1.0 / np.maximum(C * total, 1 / largest)
+    if np.isinf(C):
+        l2_reg_strength = np.zeros_like(total)
     return Objective(X, loss, weights, l2_reg_strength, fit_intercept=fit_intercept)
 
 

@@ -100,7 +100,10 @@ class _State:
             self.raw = self.raw + intercept
         else:
             self.raw = objective.raw_prediction(coef, intercept)
+        # Groups whose line search found no decrease, or whose fixed step would
+        # have raised the objective: they did not move, and stop.
         self.stalled = np.zeros(objective.n_groups, dtype=bool)
+        self.too_large = np.zeros(objective.n_groups, dtype=bool)
         self.rescaled_at, self.step_size = 0, np.ones(objective.n_groups)
 
     def evaluate(self):
@@ -133,6 +136,7 @@ class _State:
         )
         self.groups, self.value = self.groups[keep], self.value[keep]
         self.grad_norm, self.stalled = self.grad_norm[keep], self.stalled[keep]
+        self.too_large = self.too_large[keep]
         self.step_size = self.step_size[keep]
         self.directions.take(bk, keep, columns)
 
@@ -227,6 +231,9 @@ def solve(
         )
         reasons = np.where(state.grad_norm <= tol, "converged", "")
         reasons = np.where((reasons == "") & state.stalled, "stalled", reasons)
+        reasons = np.where(
+            (reasons == "") & state.too_large, "learning_rate_too_large", reasons
+        )
         if n_iter == max_iter or stop:
             reasons = np.where(reasons == "", "callback" if stop else "max_iter", reasons)
         done = reasons != ""
@@ -238,8 +245,7 @@ def solve(
 
         if rescale and state.scaling_is_stale(n_iter):
             state.rescale(n_iter)
-        if not _iterate(state, result, learning_rate, n_iter):
-            break
+        _iterate(state, result, learning_rate)
         result.loss_curve.append(float(result.value.sum()))
         if verbose > 0 and (n_iter + 1) % int(verbose) == 0:
             print(
@@ -249,12 +255,8 @@ def solve(
     return result
 
 
-def _reasons(state, reason):
-    return np.full(len(state.groups), reason, dtype=object)
-
-
-def _iterate(state, result, learning_rate, n_iter):
-    """One step of every running group; False when a fixed step is too large."""
+def _iterate(state, result, learning_rate):
+    """One step of every running group (none for a group that cannot descend)."""
     bk, objective = state.backend, state.objective
     direction = state.directions.direction(objective, state.gradient)
     coef_direction, intercept_direction = state.coordinates.to_coef(direction)
@@ -270,15 +272,15 @@ def _iterate(state, result, learning_rate, n_iter):
         )
         state.stalled, state.step_size = step_size == 0, step_size
     else:
-        step_size, change, too_large = fixed_step(
+        step_size, change, state.too_large = fixed_step(
             *args, learning_rate=learning_rate, value=state.value
         )
-        if too_large:  # stop at the current, lowest iterate
-            reason = _reasons(state, "learning_rate_too_large")
-            result.store(state, state.groups >= 0, reason, n_iter)
-            return False
     t = objective.spread(step_size)
     step = t[:, None] * direction
+    if np.any(step_size == 0):  # groups that stay (0 * inf would be NaN)
+        still = t == 0
+        step = bk.pxp.where(still[:, None], 0.0, step)
+        raw_direction = bk.xp.where(bk.params(still, dtype=bool), 0.0, raw_direction)
     state.theta = state.theta + step
     state.raw = state.raw + t * raw_direction
     state.directions.record(state.gradient, direction, step)

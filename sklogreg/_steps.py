@@ -55,10 +55,14 @@ def max_step_size(raw, raw_direction, objective):
     times the others: the Newton step grows with that sample's vanishing
     curvature and carries the light samples' predictions far past their own
     optimum, a rise the heavy sample's decrease hides from the line search.
+
+    Rows of zero weight (held-out rows of a fold) are not the objective's and
+    do not limit the step.
     """
     xp = objective.backend.xp
     size = xp.abs(raw)
     room = xp.where(size > _TRUST, size, _TRUST)
+    room = xp.where(objective.sample_weight > 0, room, xp.inf)
     reach = objective.backend.host(xp.max(xp.abs(raw_direction) / room, axis=0))
     reach = objective.group_max(reach)
     return np.where(reach > 0, 1 / np.where(reach > 0, reach, 1), np.inf)
@@ -75,8 +79,8 @@ def fixed_step(
     Returns
     -------
     step_size, change : ndarray of shape (n_groups,)
-    too_large : bool
-        The step would raise the objective of some group; not to be taken.
+    too_large : ndarray of shape (n_groups,), dtype bool
+        Where the step would raise the objective: its step size is 0.
     """
     step_size = np.full(objective.n_groups, learning_rate)
     # An absurd step may overflow: the test below reports it as too large.
@@ -85,8 +89,8 @@ def fixed_step(
             objective, coef, raw, proba, coef_direction, raw_direction, step_size
         )
     eps = np.finfo(objective.backend.host_dtype).eps
-    too_large = not np.all(change <= 4 * eps * np.abs(value))
-    return step_size, change, too_large
+    too_large = ~(change <= 4 * eps * np.abs(value))
+    return np.where(too_large, 0.0, step_size), np.where(too_large, 0.0, change), too_large
 
 
 def _change(objective, coef, raw, proba, coef_direction, raw_direction, step_size):

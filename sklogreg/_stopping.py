@@ -58,6 +58,13 @@ def warn_unless_converged(estimator, result, classes, dtype):
 
 
 def _too_large(estimator, result, stopped, dtype):
+    if estimator.learning_rate == "auto":  # 1 / L itself failed
+        return (
+            "the step learning_rate='auto' (1 / L, L estimated by power iteration) "
+            "would have raised the objective, so gradient descent stopped at its "
+            "lowest point so far. Scale the features, give a smaller fixed "
+            "learning_rate, or use solver='lbfgs'."
+        )
     return (
         f"the fixed learning_rate={estimator.learning_rate} is too large: a gradient step "
         f"would have raised the objective (after {result.n_iter[stopped].max()} "

@@ -101,6 +101,12 @@ def sample_weights(X, Y, sample_weight, classes, *, class_weight, per_class, bac
     if class_weight is not None:
         (counts,) = bk.collect(s @ Y)
         counts = bk.host(counts).astype(np.float64)
+        if class_weight == "balanced" and not np.all(counts > 0):
+            raise ValueError(
+                "class_weight='balanced' needs a positive total sample weight in every "
+                f"class; classes {classes[counts <= 0].tolist()} have none. Remove "
+                "their samples or give them positive weights."
+            )
         if per_class:
             binary = np.array([False, True])
             factors = np.array(

@@ -11,6 +11,7 @@ from scipy.optimize import check_grad
 
 from sklogreg._backend import Backend
 from sklogreg._coordinates import Coordinates
+from sklogreg._directions import LBFGS
 from sklogreg._multiclass import build_objective
 from sklogreg._steps import lipschitz
 
@@ -18,7 +19,7 @@ N, P = 40, 5
 CASES = [(2, "ovr"), (4, "ovr"), (4, "multinomial")]
 
 
-def _problem(n_classes, multi_class, fit_intercept, coordinates, seed=0, C=3.0):
+def _objective(n_classes, multi_class, fit_intercept, coordinates, seed=0, C=3.0):
     """Objective, coordinates and a random ``theta`` on unscaled data."""
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(N, P)) * [1, 10, 0.1, 3, 1] + [0, 5, -2, 0, 1]
@@ -85,7 +86,9 @@ def _value_and_gradient(objective, coords, shape):
 def test_gradient_matches_finite_differences(
     n_classes, multi_class, fit_intercept, coordinates
 ):
-    objective, coords, theta = _problem(n_classes, multi_class, fit_intercept, coordinates)
+    objective, coords, theta = _objective(
+        n_classes, multi_class, fit_intercept, coordinates
+    )
     f, g = _value_and_gradient(objective, coords, theta.shape)
     error = check_grad(f, g, theta.ravel(), epsilon=1e-7)
     assert error < 1e-5 * max(1.0, np.linalg.norm(g(theta.ravel())))
@@ -94,8 +97,8 @@ def test_gradient_matches_finite_differences(
 @pytest.mark.parametrize("n_classes, multi_class", CASES)
 def test_gradient_norm_is_taken_in_original_coordinates(n_classes, multi_class):
     """The stopping quantity is the gradient wrt (coef, intercept), whatever theta."""
-    objective, plain, theta = _problem(n_classes, multi_class, True, "plain")
-    _, scaled, _ = _problem(n_classes, multi_class, True, "rescaled")
+    objective, plain, theta = _objective(n_classes, multi_class, True, "plain")
+    _, scaled, _ = _objective(n_classes, multi_class, True, "rescaled")
     coef, intercept = plain.to_coef(theta)
     theta_scaled = scaled.from_coef(coef, intercept)
     np.testing.assert_allclose(scaled.to_coef(theta_scaled)[0], coef, rtol=1e-12)
@@ -110,7 +113,7 @@ def test_gradient_norm_is_taken_in_original_coordinates(n_classes, multi_class):
 @pytest.mark.parametrize("n_classes, multi_class", CASES)
 def test_curvature_along_matches_finite_differences_of_the_gradient(n_classes, multi_class):
     """d/dt <g(theta + t d), d> at t = 0, by central differences, per group."""
-    objective, coords, theta = _problem(n_classes, multi_class, True, "rescaled")
+    objective, coords, theta = _objective(n_classes, multi_class, True, "rescaled")
     direction = np.random.default_rng(5).normal(size=theta.shape)
     _, g = _value_and_gradient(objective, coords, theta.shape)
     h = 1e-5
@@ -129,7 +132,7 @@ def test_curvature_along_matches_finite_differences_of_the_gradient(n_classes, m
 @pytest.mark.parametrize("n_classes, multi_class", CASES)
 def test_change_is_exact_difference(n_classes, multi_class):
     """The cancellation-free change equals the plain difference of values."""
-    objective, coords, theta = _problem(n_classes, multi_class, True, "preconditioned")
+    objective, coords, theta = _objective(n_classes, multi_class, True, "preconditioned")
     f, _ = _value_and_gradient(objective, coords, theta.shape)
     step = np.random.default_rng(1).normal(size=theta.shape)
     coef, intercept = coords.to_coef(theta)
@@ -147,7 +150,7 @@ def test_change_is_exact_difference(n_classes, multi_class):
 
 def test_rescale_keeps_the_model():
     """New coordinates for the same (coef, intercept): the same raw prediction."""
-    objective, coords, theta = _problem(4, "ovr", True, "preconditioned")
+    objective, coords, theta = _objective(4, "ovr", True, "preconditioned")
     coef, intercept = coords.to_coef(theta)
     curvature = np.random.default_rng(3).uniform(0.0, 0.25, size=(N, 4))
     new = coords.rescaled(objective.X, curvature, objective.l2_reg_strength, group_size=1)
@@ -163,7 +166,7 @@ def test_rescale_keeps_the_model():
 @pytest.mark.parametrize("C", [0.01, np.inf])
 def test_lipschitz_estimate_is_the_exact_spectral_bound(fit_intercept, C):
     """``0.25 * sigma_max(sqrt(w) [X, 1])^2 + alpha`` by a dense SVD (DESIGN.md)."""
-    objective, coords, _ = _problem(2, "ovr", fit_intercept, "plain", C=C)
+    objective, coords, _ = _objective(2, "ovr", fit_intercept, "plain", C=C)
     X = objective.X
     w = np.asarray(objective.sample_weight)[:, 0]
     A = np.hstack([X, np.ones((N, 1))]) if fit_intercept else X
@@ -176,7 +179,7 @@ def test_lipschitz_estimate_is_the_exact_spectral_bound(fit_intercept, C):
 
 def test_groups_are_independent_problems():
     """Columns of one objective give each group what it gives alone."""
-    objective, coords, theta = _problem(4, "ovr", True, "plain")
+    objective, coords, theta = _objective(4, "ovr", True, "plain")
     f, g = _value_and_gradient(objective, coords, theta.shape)
     subset = objective.subset(np.array([2]))
     f2, g2 = _value_and_gradient(subset, coords, (1, P + 1))
@@ -184,3 +187,43 @@ def test_groups_are_independent_problems():
     values = objective.value(objective.raw_prediction(coef, intercept), coef)
     np.testing.assert_allclose(f2(theta[2]), values[2], rtol=1e-12)
     np.testing.assert_allclose(g2(theta[2]), g(theta.ravel()).reshape(theta.shape)[2])
+
+
+def _two_loop(steps, changes, g):
+    """The textbook L-BFGS two-loop recursion (Nocedal and Wright, Alg. 7.4): H g."""
+    rho = [1 / (y @ s) for s, y in zip(steps, changes, strict=True)]
+    q, alphas = g.copy(), []
+    for s, y, r in zip(reversed(steps), reversed(changes), reversed(rho), strict=True):
+        alphas.append(r * (s @ q))
+        q -= alphas[-1] * y
+    r_vec = (steps[-1] @ changes[-1]) / (changes[-1] @ changes[-1]) * q
+    for s, y, r, a in zip(steps, changes, rho, reversed(alphas), strict=True):
+        r_vec += s * (a - r * (y @ r_vec))
+    return r_vec
+
+
+@pytest.mark.parametrize("n_classes, multi_class", CASES)
+def test_lbfgs_direction_is_the_two_loop_recursion_per_group(n_classes, multi_class):
+    """The compact form equals the two-loop recursion, group by group."""
+    objective, _, theta = _objective(n_classes, multi_class, True, "plain")
+    rng = np.random.default_rng(7)
+    n_groups, size = objective.n_groups, theta.size // objective.n_groups
+    hessians = [(a @ a.T + np.eye(size)) for a in rng.normal(size=(n_groups, size, size))]
+    lbfgs = LBFGS(memory=4)
+    for _ in range(4):
+        step = rng.normal(size=theta.shape)
+        per_group = step.reshape(n_groups, -1)
+        change = np.stack([h @ s for h, s in zip(hessians, per_group, strict=True)])
+        lbfgs.steps.append(step)
+        lbfgs.changes.append(change.reshape(theta.shape))
+    g = rng.normal(size=theta.shape)
+    direction = lbfgs.direction(objective, g)
+    expected = [
+        -_two_loop(
+            [s.reshape(n_groups, -1)[k] for s in lbfgs.steps],
+            [y.reshape(n_groups, -1)[k] for y in lbfgs.changes],
+            g.reshape(n_groups, -1)[k],
+        )
+        for k in range(n_groups)
+    ]
+    np.testing.assert_allclose(direction, np.reshape(expected, theta.shape), rtol=1e-10)

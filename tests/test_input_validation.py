@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils._param_validation import InvalidParameterError
@@ -236,3 +237,13 @@ def test_predict_rejects_nan_and_reordered_columns(binary):
     X_nan[1, 1] = np.nan
     with pytest.raises(ValueError, match="Input X contains NaN"):
         clf.predict_proba(pd.DataFrame(X_nan, columns=["a", "b", "c"]))
+
+
+@pytest.mark.parametrize("multi_class", ["ovr", "multinomial"])
+def test_balanced_class_weight_with_a_weightless_class_is_an_error(multi_class):
+    """Balancing divides by each class's total weight: zero gets a clear error."""
+    X, y = load_iris(return_X_y=True)
+    sample_weight = np.where(y == 2, 0.0, 1.0)
+    clf = ScratchLogisticRegression(class_weight="balanced", multi_class=multi_class)
+    with pytest.raises(ValueError, match=r"classes \[2\] have none"):
+        clf.fit(X, y, sample_weight=sample_weight)

@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification
+from sklearn.datasets import load_wine, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -126,3 +126,64 @@ def test_extremely_uneven_weights_give_a_sane_default_fit(seed):
     assert np.abs(ours.coef_).max() <= 2 * np.abs(optimum.coef_).max()
     same = (ours.predict(X) == optimum.predict(X)).mean()
     assert same >= (lbfgs.predict(X) == optimum.predict(X)).mean()
+
+
+def test_a_too_large_learning_rate_stops_only_its_own_class():
+    """One-vs-rest classes stop on their own, also when a fixed step is too large."""
+    X, y = standardized_wine()
+    with pytest.warns(ConvergenceWarning, match=r"classes \[0\]"):
+        clf = ScratchLogisticRegression(solver="gd", learning_rate=10.0).fit(X, y)
+    assert clf.stop_reason_ == ["learning_rate_too_large", "converged", "converged"]
+    assert np.all(np.diff(clf.loss_curve_) <= 0)
+    reference = ScratchLogisticRegression(tol=1e-10).fit(X, y)
+    for k in (1, 2):  # the converged classes are the same fit as without class 0
+        assert relative_error(clf.coef_[k], reference.coef_[k]) < 2e-2
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_penalty_beyond_floating_point_pins_coefficients_at_zero(dtype):
+    """C = 1e-320: 1 / (C S) overflows; the fit is the closed form, not NaN.
+
+    With the coefficients pinned at zero, the optimal intercept is the log-odds
+    of the mean label.
+    """
+    X, y = load("breast_cancer")
+    clf = ScratchLogisticRegression(C=1e-320).fit(X.astype(dtype), y)
+    assert np.all(np.isfinite(clf.coef_)) and np.abs(clf.coef_).max() < 1e-12
+    np.testing.assert_allclose(
+        clf.intercept_, [np.log(y.mean() / (1 - y.mean()))], rtol=1e-3
+    )
+    assert clf.stop_reason_ == ["converged"]
+
+
+def test_a_feature_with_a_large_offset_is_fitted_not_frozen():
+    """A timestamp-like feature (1.7e9 + spread of 100) carries the signal.
+
+    The reference is newton-cholesky on the centred data: the same
+    coefficients, computed where no offset can cancel.
+    """
+    rng = np.random.default_rng(0)
+    t = rng.uniform(0, 100, 500)
+    X = np.c_[1.7e9 + t, rng.standard_normal(500)]
+    y = (t + 20 * rng.standard_normal(500) > 50).astype(int)
+    clf = ScratchLogisticRegression(C=np.inf).fit(X, y)
+    reference = LogisticRegression(C=np.inf, solver="newton-cholesky", tol=1e-10)
+    reference.fit(X - X.mean(axis=0), y)
+    assert relative_error(clf.coef_, reference.coef_) < 1e-3
+
+
+def test_rows_of_zero_weight_change_nothing():
+    """Zero-weight rows (a fold's held-out rows) are not part of the problem."""
+    X, y = load("breast_cancer")
+    outliers = 50 * np.random.default_rng(1).standard_normal((20, X.shape[1]))
+    X_more, y_more = np.vstack([X, outliers]), np.r_[y, np.zeros(20, int)]
+    weights = np.r_[np.ones(len(y)), np.zeros(20)]
+    with_rows = ScratchLogisticRegression(C=1e4).fit(X_more, y_more, sample_weight=weights)
+    without = ScratchLogisticRegression(C=1e4).fit(X, y)
+    assert with_rows.n_iter_[0] == without.n_iter_[0]
+    np.testing.assert_allclose(with_rows.coef_, without.coef_, rtol=1e-9, atol=1e-12)
+
+
+def standardized_wine():
+    X, y = load_wine(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
