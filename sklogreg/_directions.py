@@ -22,13 +22,13 @@ class SteepestDescent:
     def direction(self, objective, gradient):
         return -gradient
 
-    def record(self, gradient, direction, step):
+    def record(self, gradient, step):
         pass
 
     def forget(self):
         pass
 
-    def take(self, backend, groups, columns):
+    def take(self, backend, columns):
         pass
 
 
@@ -63,13 +63,12 @@ class LBFGS:
         self.steps, self.changes = [], []
         self._last = None  # (gradient, step) of the last iteration
 
-    def record(self, gradient, direction, step):
-        """The step just taken, along ``direction``, from where the gradient was
-        ``gradient``."""
+    def record(self, gradient, step):
+        """The step just taken from where the gradient was ``gradient``."""
         self._last = (gradient, step)
 
-    def take(self, backend, groups, columns):
-        """Keep ``groups`` and their ``columns`` (host indices) of what is stored."""
+    def take(self, backend, columns):
+        """Keep the ``columns`` (host indices) of the running groups."""
         self.steps, self.changes = (
             [backend.take(a, columns, axis=0) for a in stored]
             for stored in (self.steps, self.changes)

@@ -138,7 +138,7 @@ class _State:
         self.grad_norm, self.stalled = self.grad_norm[keep], self.stalled[keep]
         self.too_large = self.too_large[keep]
         self.step_size = self.step_size[keep]
-        self.directions.take(bk, keep, columns)
+        self.directions.take(bk, columns)
 
     def scaling_is_stale(self, n_iter):
         """Whether to re-derive the scaling: periodically, or when steps say so.
@@ -202,7 +202,8 @@ def solve(
     directions : SteepestDescent or LBFGS
         Chooses the search directions (:mod:`sklogreg._directions`).
     rescale : bool
-        Re-derive the diagonal scaling every ``_RESCALE_EVERY`` iterations.
+        Re-derive the diagonal scaling every ``_RESCALE_EVERY`` iterations,
+        or sooner when step sizes show it stale.
     verbose : int
         Print progress every ``verbose`` iterations when positive.
     monitor : callable or None
@@ -283,7 +284,7 @@ def _iterate(state, result, learning_rate):
         raw_direction = bk.xp.where(bk.params(still, dtype=bool), 0.0, raw_direction)
     state.theta = state.theta + step
     state.raw = state.raw + t * raw_direction
-    state.directions.record(state.gradient, direction, step)
+    state.directions.record(state.gradient, step)
     state.value = state.value + change
     result.value[state.groups] = state.value
     return True
