@@ -64,11 +64,11 @@ def build_objective(
     else:
         (Y,) = backend.keep(Y[:, 1:] if n_classes == 2 else Y)
         loss = BinaryLoss(Y, backend)
-    # 1 / (C S), capped where the dtype's arithmetic could not square it
-    # (C = 1e-320): such a penalty pins the coefficients at zero as surely as
-    # an infinite one would, without turning 0 * inf into NaN.
-    largest = np.sqrt(np.finfo(backend.host_dtype).max)
-    l2_reg_strength = 1.0 / np.maximum(C * total, 1 / largest)
+    # 1 / (C S), finite even where C S underflows (C = 1e-320): so large a
+    # penalty pins the coefficients at zero as surely as an infinite one
+    # would, without turning 0 * inf into NaN.
+    tiny = np.finfo(backend.host_dtype).tiny
+    l2_reg_strength = 1.0 / np.maximum(C * total, tiny)
     if np.isinf(C):
         l2_reg_strength = np.zeros_like(total)
     return Objective(X, loss, weights, l2_reg_strength, fit_intercept=fit_intercept)

@@ -232,9 +232,6 @@ def solve(
         )
         reasons = np.where(state.grad_norm <= tol, "converged", "")
         reasons = np.where((reasons == "") & state.stalled, "stalled", reasons)
-        reasons = np.where(
-            (reasons == "") & state.too_large, "learning_rate_too_large", reasons
-        )
         if n_iter == max_iter or stop:
             reasons = np.where(reasons == "", "callback" if stop else "max_iter", reasons)
         done = reasons != ""
@@ -247,6 +244,12 @@ def solve(
         if rescale and state.scaling_is_stale(n_iter):
             state.rescale(n_iter)
         _iterate(state, result, learning_rate)
+        if state.too_large.any():  # those groups did not move: stop them here
+            reason = np.full(len(state.groups), "learning_rate_too_large", dtype=object)
+            result.store(state, state.too_large, reason, n_iter)
+            if state.too_large.all():
+                break
+            state.drop(state.too_large)
         result.loss_curve.append(float(result.value.sum()))
         if verbose > 0 and (n_iter + 1) % int(verbose) == 0:
             print(
