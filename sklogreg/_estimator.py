@@ -26,6 +26,16 @@ from ._targets import encode_targets
 _DIRECTIONS = {"lbfgs": LBFGS, "gd": SteepestDescent}
 
 
+def check_learning_rate(solver, learning_rate):
+    """A fixed ``learning_rate`` belongs to ``solver="gd"`` only."""
+    if solver != "gd" and learning_rate != "auto":
+        raise ValueError(
+            f"learning_rate={learning_rate!r} is a fixed step of plain gradient "
+            "descent: use it with solver='gd', or keep learning_rate='auto' with "
+            f"solver={solver!r}, which picks its steps by line search."
+        )
+
+
 class ScratchLogisticRegression(
     ClassifierMixin,
     PredictionMixin,
@@ -231,13 +241,8 @@ class ScratchLogisticRegression(
                 "This solver needs samples of at least 2 classes in the data, but "
                 f"the data contains only one class: {classes[0]!r}."
             )
+        check_learning_rate(self.solver, self.learning_rate)
         scaled = self.solver != "gd"
-        if scaled and self.learning_rate != "auto":
-            raise ValueError(
-                f"learning_rate={self.learning_rate!r} is a fixed step of plain gradient "
-                "descent: use it with solver='gd', or keep learning_rate='auto' with "
-                "solver='lbfgs', which picks its steps by line search."
-            )
         context = self._init_callback_context(max_subtasks=self.max_iter)
         metadata = {"sample_weight": sample_weight}
         context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)

@@ -64,14 +64,20 @@ def build_objective(
     else:
         (Y,) = backend.keep(Y[:, 1:] if n_classes == 2 else Y)
         loss = BinaryLoss(Y, backend)
-    # 1 / (C S), finite even where C S underflows (C = 1e-320): so large a
-    # penalty pins the coefficients at zero as surely as an infinite one
-    # would, without turning 0 * inf into NaN.
-    tiny = np.finfo(backend.host_dtype).tiny
-    l2_reg_strength = 1.0 / np.maximum(C * total, tiny)
+    alpha = l2_reg_strength(C, total, backend)
+    return Objective(X, loss, weights, alpha, fit_intercept=fit_intercept)
+
+
+def l2_reg_strength(C, total, backend):
+    """``1 / (C S)`` per column (zero for ``C = inf``), always finite.
+
+    Finite even where ``C S`` underflows (``C = 1e-320``): so large a penalty
+    pins the coefficients at zero as surely as an infinite one would, without
+    turning ``0 * inf`` into NaN.
+    """
     if np.isinf(C):
-        l2_reg_strength = np.zeros_like(total)
-    return Objective(X, loss, weights, l2_reg_strength, fit_intercept=fit_intercept)
+        return np.zeros_like(total)
+    return 1.0 / np.maximum(C * total, np.finfo(backend.host_dtype).tiny)
 
 
 def log_proba(scores, xp, *, coupled):

@@ -1,0 +1,277 @@
+"""``ScratchLogisticRegressionCV``: choosing ``C`` at the cost of a few fits."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import check_cv
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+from ._backend import Backend
+from ._estimator import ScratchLogisticRegression, check_learning_rate
+from ._multiclass import is_coupled
+from ._path import fit_path
+from ._predict import PredictionMixin
+from ._targets import encode_targets
+
+
+class ScratchLogisticRegressionCV(ClassifierMixin, PredictionMixin, BaseEstimator):
+    """Logistic regression with ``C`` chosen by cross-validation.
+
+    Every fold is a set of columns of one problem (the same ``X``, zero
+    weight on the held-out rows), so one matrix product per iteration
+    advances all folds and classes; the values of ``C`` are solved from the
+    strongest penalty to the weakest, each fold warm-started from its
+    solution at the previous ``C``. Each (fold, ``C``) fit is the fit of
+    :class:`ScratchLogisticRegression` on the fold's training rows.
+
+    Parameters
+    ----------
+    Cs : int or array-like of float, default=10
+        Values of ``C``; an int ``n`` means ``np.logspace(-4, 4, n)``.
+    cv : int, cross-validation generator or iterable, default=None
+        As :func:`sklearn.model_selection.check_cv` (5-fold stratified).
+    scoring : str, callable or None, default=None
+        A scikit-learn scorer; None is accuracy.
+    refit : bool, default=True
+        Refit on all rows at the best ``C`` (warm-started from the folds'
+        mean solution); otherwise average, as scikit-learn, the folds'
+        coefficients at each fold's best ``C``.
+    fit_intercept, solver, learning_rate, max_iter, tol, multi_class, class_weight, verbose
+        As :class:`ScratchLogisticRegression`. ``class_weight="balanced"`` is
+        computed on each fold's training rows.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    Cs_ : ndarray of shape (n_cs,)
+        The values of ``C``, in increasing order.
+    C_ : float
+        The chosen ``C``.
+    scores_ : ndarray of shape (n_folds, n_cs)
+        Score of each fold's model at each ``C`` on its held-out rows.
+    coefs_paths_ : ndarray of shape (n_folds, n_cs, n_problems, n_features [+ 1])
+        Coefficients (and intercept, last) of every fold at every ``C``;
+        ``n_problems`` is 1 for two classes, ``n_classes`` otherwise.
+    n_iter_ : ndarray of shape (n_folds, n_cs)
+        Iterations of each fold's fit (the most of its classes).
+    stop_reasons_ : ndarray of shape (n_folds, n_cs, n_groups), dtype object
+        Why each fold's fits stopped (see ``ScratchLogisticRegression.stop_reason_``).
+    coef_, intercept_ : ndarray
+        Of the refit model, or the averaged one with ``refit=False``.
+    best_estimator_ : ScratchLogisticRegression or None
+        The refit model (its ``loss_curve_``, ``stop_reason_``...); None
+        with ``refit=False``.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+
+    See Also
+    --------
+    ScratchLogisticRegression : The model at one ``C``.
+    sklearn.linear_model.LogisticRegressionCV : scikit-learn's counterpart.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklogreg import ScratchLogisticRegressionCV
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> clf = ScratchLogisticRegressionCV(Cs=5, cv=3).fit(X, y)
+    >>> clf.scores_.shape
+    (3, 5)
+    >>> float(clf.C_) in clf.Cs_
+    True
+    """
+
+    _parameter_constraints = {
+        **{
+            k: v
+            for k, v in ScratchLogisticRegression._parameter_constraints.items()
+            if k not in ("C", "warm_start")
+        },
+        "Cs": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "cv": ["cv_object"],
+        "scoring": [str, callable, None],
+        "refit": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        Cs=10,
+        cv=None,
+        scoring=None,
+        refit=True,
+        fit_intercept=True,
+        solver="lbfgs",
+        learning_rate="auto",
+        max_iter=1000,
+        tol=1e-4,
+        multi_class="ovr",
+        class_weight=None,
+        verbose=0,
+    ):
+        self.Cs = Cs
+        self.cv = cv
+        self.scoring = scoring
+        self.refit = refit
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.multi_class = multi_class
+        self.class_weight = class_weight
+        self.verbose = verbose
+
+    def _single(self, **params):
+        """The one-``C`` estimator with this estimator's settings."""
+        names = ScratchLogisticRegression().get_params()
+        mine = {k: v for k, v in self.get_params().items() if k in names}
+        return ScratchLogisticRegression(**mine, **params)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, **params):
+        """Fit every fold along the path of ``C``, choose ``C``, refit.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the training rows of every fold (and of the refit).
+        **params : dict
+            Metadata routed to the splitter (``groups``) and the scorer, with
+            ``sklearn.set_config(enable_metadata_routing=True)``.
+
+        Returns
+        -------
+        self : ScratchLogisticRegressionCV
+        """
+        _raise_for_params(params, self, "fit")
+        check_learning_rate(self.solver, self.learning_rate)
+        dtype = [np.float64, np.float32]
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=dtype)
+        if not isinstance(X, np.ndarray) and not hasattr(X, "tocsr"):
+            raise TypeError("ScratchLogisticRegressionCV fits NumPy and SciPy data only.")
+        backend = Backend(X)
+        self.classes_, classes, Y = encode_targets(y, backend)
+        if len(classes) < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but "
+                f"the data contains only one class: {classes[0]!r}."
+            )
+        s = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        if _routing_enabled():
+            routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
+        else:
+            routed = Bunch(splitter=Bunch(split={}), scorer=Bunch(score={}))
+        cv = check_cv(self.cv, y, classifier=True)
+        splits = list(cv.split(X, y, **routed.splitter.split))
+        Cs = np.logspace(-4, 4, self.Cs) if isinstance(self.Cs, Integral) else self.Cs
+        self.Cs_ = np.sort(np.asarray(Cs, dtype=np.float64))
+        self._coupled = is_coupled(len(classes), self.multi_class)
+        options = {k: getattr(self, k) for k in _OPTIONS}
+        coef, intercept, self.n_iter_, self.stop_reasons_ = fit_path(
+            X, Y, s, classes, [train for train, _ in splits], self.Cs_,
+            backend=backend, options=options,
+        )  # fmt: skip
+        self.coefs_paths_ = coef
+        if self.fit_intercept:
+            self.coefs_paths_ = np.concatenate([coef, intercept[..., None]], axis=-1)
+        self.scores_ = self._fold_scores(X, y, splits, coef, intercept, routed.scorer.score)
+        self._choose(X, y, s, coef, intercept)
+        return self
+
+    def _fold_scores(self, X, y, splits, coef, intercept, score_params):
+        """Each fold's score on its held-out rows at each ``C``."""
+        scorer = check_scoring(self._single(), scoring=self.scoring)
+        scores = np.empty(coef.shape[:2])
+        for f, (_, test) in enumerate(splits):
+            params = {k: _rows(v, test) for k, v in score_params.items()}
+            for c in range(coef.shape[1]):
+                model = self._fitted(coef[f, c], intercept[f, c])
+                scores[f, c] = scorer(model, X[test], y[test], **params)
+        return scores
+
+    def _fitted(self, coef, intercept):
+        """A fitted one-``C`` model with these coefficients."""
+        model = self._single()
+        model.coef_, model.intercept_ = coef, intercept
+        model.classes_, model._coupled = self.classes_, self._coupled
+        model.n_features_in_ = self.n_features_in_
+        return model
+
+    def _choose(self, X, y, s, coef, intercept):
+        """``C_``, then the refit or the folds' average."""
+        best = int(np.argmax(self.scores_.mean(axis=0)))
+        if self.refit:
+            self.C_ = float(self.Cs_[best])
+            model = self._single(C=self.C_, warm_start=True)
+            model.coef_ = coef[:, best].mean(axis=0)
+            model.intercept_ = intercept[:, best].mean(axis=0)
+            self.best_estimator_ = model.fit(X, y, sample_weight=s)
+            model = self.best_estimator_
+        else:
+            per_fold = np.argmax(self.scores_, axis=1)
+            self.C_ = float(np.mean(self.Cs_[per_fold]))
+            folds = np.arange(len(per_fold))
+            model = self._fitted(
+                coef[folds, per_fold].mean(axis=0), intercept[folds, per_fold].mean(axis=0)
+            )
+            self.best_estimator_ = None
+        self.coef_, self.intercept_ = model.coef_, model.intercept_
+
+    def get_metadata_routing(self):
+        """Routing of ``groups`` to the splitter and metadata to the scorer.
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        return (
+            MetadataRouter(owner=self)
+            .add(
+                splitter=check_cv(self.cv),
+                method_mapping=MethodMapping().add(caller="fit", callee="split"),
+            )
+            .add(
+                scorer=check_scoring(self._single(), scoring=self.scoring),
+                method_mapping=MethodMapping().add(caller="fit", callee="score"),
+            )
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+_OPTIONS = (
+    "multi_class",
+    "class_weight",
+    "fit_intercept",
+    "solver",
+    "learning_rate",
+    "tol",
+    "max_iter",
+)
+
+
+def _rows(value, rows):
+    """Per-sample metadata restricted to ``rows``; anything else as it is."""
+    array = np.asarray(value) if value is not None else None
+    if array is not None and array.ndim > 0:
+        return array[rows]
+    return value
