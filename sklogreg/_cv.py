@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils import Bunch
+from sklearn.utils._array_api import _is_numpy_namespace, get_namespace
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
@@ -161,10 +162,14 @@ class ScratchLogisticRegressionCV(ClassifierMixin, PredictionMixin, BaseEstimato
         """
         _raise_for_params(params, self, "fit")
         check_learning_rate(self.solver, self.learning_rate)
+        if not _is_numpy_namespace(get_namespace(X)[0]):
+            raise TypeError(
+                "ScratchLogisticRegressionCV fits NumPy arrays and SciPy sparse matrices "
+                "only. For arrays of another library (array API dispatch) or Dask, use "
+                "ScratchLogisticRegression inside GridSearchCV."
+            )
         dtype = [np.float64, np.float32]
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=dtype)
-        if not isinstance(X, np.ndarray) and not hasattr(X, "tocsr"):
-            raise TypeError("ScratchLogisticRegressionCV fits NumPy and SciPy data only.")
         backend = Backend(X)
         self.classes_, classes, Y = encode_targets(y, backend)
         if len(classes) < 2:

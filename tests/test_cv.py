@@ -118,3 +118,13 @@ def test_fixed_learning_rate_needs_plain_gradient_descent():
     X, y = load("iris")
     with pytest.raises(ValueError, match="learning_rate"):
         ScratchLogisticRegressionCV(learning_rate=0.1).fit(X, y)
+
+
+def test_other_array_libraries_get_a_clear_error():
+    array_api_strict = pytest.importorskip("array_api_strict")
+    X, y = load("iris")
+    with config_context(array_api_dispatch=True):
+        with pytest.raises(TypeError, match="NumPy arrays and SciPy sparse"):
+            ScratchLogisticRegressionCV(Cs=2).fit(
+                array_api_strict.asarray(X), array_api_strict.asarray(y)
+            )
