@@ -16,6 +16,7 @@ ORDER = [
     "plot_moons.py",
     "plot_precision_recall.py",
     "plot_grid_search_C.py",
+    "plot_cv_path.py",
     "plot_odds_ratios.py",
 ]
 
