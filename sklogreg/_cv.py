@@ -16,7 +16,7 @@ from sklearn.utils.metadata_routing import (
     _routing_enabled,
     process_routing,
 )
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._backend import Backend
 from ._estimator import ScratchLogisticRegression, check_learning_rate
@@ -237,6 +237,75 @@ class ScratchLogisticRegressionCV(ClassifierMixin, PredictionMixin, BaseEstimato
             )
             self.best_estimator_ = None
         self.coef_, self.intercept_ = model.coef_, model.intercept_
+
+    def covariance(self, X, y, sample_weight=None, *, cov_type="nonrobust", groups=None):
+        """Covariance of the refit model's coefficients and intercept.
+
+        That of ``best_estimator_`` at ``C_``: see
+        :meth:`ScratchLogisticRegression.covariance`, whose parameters and
+        result these are. Needs ``refit=True``.
+
+        Parameters
+        ----------
+        X, y, sample_weight, cov_type, groups
+            As :meth:`ScratchLogisticRegression.covariance`.
+
+        Returns
+        -------
+        covariance : ndarray
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_breast_cancer
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> from sklogreg import ScratchLogisticRegressionCV
+        >>> X, y = load_breast_cancer(return_X_y=True)
+        >>> X = StandardScaler().fit_transform(X)[:, :4]
+        >>> clf = ScratchLogisticRegressionCV(Cs=3, cv=3, tol=1e-8).fit(X, y)
+        >>> clf.covariance(X, y).shape
+        (5, 5)
+        """
+        model = self._refit_model("covariance")
+        return model.covariance(X, y, sample_weight, cov_type=cov_type, groups=groups)
+
+    def coef_table(self, X, y, sample_weight=None, **params):
+        """The refit model's coefficient table (standard errors, intervals...).
+
+        That of ``best_estimator_`` at ``C_``: see
+        :meth:`ScratchLogisticRegression.coef_table`. Needs ``refit=True``.
+
+        Parameters
+        ----------
+        X, y, sample_weight
+            As :meth:`ScratchLogisticRegression.coef_table`.
+        **params : dict
+            ``cov_type``, ``groups``, ``confidence_level``.
+
+        Returns
+        -------
+        table : pandas.DataFrame
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_breast_cancer
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> from sklogreg import ScratchLogisticRegressionCV
+        >>> X, y = load_breast_cancer(return_X_y=True)
+        >>> X = StandardScaler().fit_transform(X)[:, :4]
+        >>> clf = ScratchLogisticRegressionCV(Cs=3, cv=3, tol=1e-8).fit(X, y)
+        >>> len(clf.coef_table(X, y))
+        5
+        """
+        return self._refit_model("coef_table").coef_table(X, y, sample_weight, **params)
+
+    def _refit_model(self, method):
+        check_is_fitted(self)
+        if self.best_estimator_ is None:
+            raise ValueError(
+                f"{method} describes the model refit at C_, and refit=False fits none: "
+                "fit with refit=True."
+            )
+        return self.best_estimator_
 
     def get_metadata_routing(self):
         """Routing of ``groups`` to the splitter and metadata to the scorer.

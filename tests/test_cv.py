@@ -128,3 +128,14 @@ def test_other_array_libraries_get_a_clear_error():
             ScratchLogisticRegressionCV(Cs=2).fit(
                 array_api_strict.asarray(X), array_api_strict.asarray(y)
             )
+
+
+def test_inference_is_the_refit_models():
+    X, y = standardized("breast_cancer")
+    X = X[:, :5]
+    model = ScratchLogisticRegressionCV(Cs=CS, cv=3, tol=TIGHT).fit(X, y)
+    alone = ScratchLogisticRegression(C=model.C_, tol=TIGHT).fit(X, y)
+    np.testing.assert_allclose(model.covariance(X, y), alone.covariance(X, y), rtol=1e-5)
+    no_refit = ScratchLogisticRegressionCV(Cs=CS, cv=3, refit=False).fit(X, y)
+    with pytest.raises(ValueError, match="refit=True"):
+        no_refit.coef_table(X, y)
