@@ -282,12 +282,11 @@ def _iterate(state, result, learning_rate):
     t = objective.spread(step_size)
     step = t[:, None] * direction
     if np.any(step_size == 0):  # groups that stay (0 * inf would be NaN)
-        still = t == 0
+        still = bk.params(np.repeat(step_size == 0, objective.group_size), dtype=bool)
         step = bk.pxp.where(still[:, None], 0.0, step)
-        raw_direction = bk.xp.where(bk.params(still, dtype=bool), 0.0, raw_direction)
+        raw_direction = bk.xp.where(still, 0.0, raw_direction)
     state.theta = state.theta + step
     state.raw = state.raw + t * raw_direction
     state.directions.record(state.gradient, step)
     state.value = state.value + change
     result.value[state.groups] = state.value
-    return True
