@@ -200,15 +200,32 @@ class ScratchLogisticRegressionCV(ClassifierMixin, PredictionMixin, BaseEstimato
         return self
 
     def _fold_scores(self, X, y, splits, coef, intercept, score_params):
-        """Each fold's score on its held-out rows at each ``C``."""
+        """Each fold's score on its held-out rows at each ``C``.
+
+        Accuracy (the default) is computed for all values of ``C`` of a fold
+        at once, from one product; other scorers are called per fit.
+        """
         scorer = check_scoring(self._single(), scoring=self.scoring)
         scores = np.empty(coef.shape[:2])
         for f, (_, test) in enumerate(splits):
             params = {k: _rows(v, test) for k, v in score_params.items()}
+            if self.scoring in (None, "accuracy") and set(params) <= {"sample_weight"}:
+                fold = (X[test], y[test], coef[f], intercept[f])
+                scores[f] = self._accuracy(*fold, **params)
+                continue
             for c in range(coef.shape[1]):
                 model = self._fitted(coef[f, c], intercept[f, c])
                 scores[f, c] = scorer(model, X[test], y[test], **params)
         return scores
+
+    def _accuracy(self, X, y, coef, intercept, sample_weight=None):
+        """Accuracy at every ``C`` (``coef`` of shape (n_cs, n_problems, p))."""
+        n_cs, n_problems, n_features = coef.shape
+        raw = X @ coef.reshape(-1, n_features).T + intercept.reshape(-1)
+        raw = np.asarray(raw).reshape(len(y), n_cs, n_problems)
+        index = (raw[..., 0] > 0).astype(int) if n_problems == 1 else raw.argmax(axis=2)
+        correct = self.classes_[index] == np.asarray(y)[:, None]
+        return np.average(correct, axis=0, weights=sample_weight)
 
     def _fitted(self, coef, intercept):
         """A fitted one-``C`` model with these coefficients."""
