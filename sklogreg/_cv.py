@@ -50,7 +50,8 @@ class ScratchLogisticRegressionCV(ClassifierMixin, PredictionMixin, BaseEstimato
         coefficients at each fold's best ``C``.
     fit_intercept, solver, learning_rate, max_iter, tol, multi_class, class_weight, verbose
         As :class:`ScratchLogisticRegression`. ``class_weight="balanced"`` is
-        computed on each fold's training rows.
+        computed on each fold's training rows; ``verbose`` prints a line per
+        value of ``C``.
 
     Attributes
     ----------
@@ -357,6 +358,7 @@ _OPTIONS = (
     "learning_rate",
     "tol",
     "max_iter",
+    "verbose",
 )
 
 

@@ -47,7 +47,7 @@ def fit_path(X, Y, sample_weight, classes, folds, Cs, *, backend, options):
     backend : Backend
     options : dict
         ``multi_class``, ``class_weight``, ``fit_intercept``, ``solver``,
-        ``learning_rate``, ``tol``, ``max_iter``.
+        ``learning_rate``, ``tol``, ``max_iter``, ``verbose`` (a line per ``C``).
 
     Returns
     -------
@@ -160,6 +160,12 @@ def _solve_path(X, columns, Cs, backend, options, coupled):
             rescale=scaled,
         )
         coef, intercept = result.coef, result.intercept
+        if options["verbose"]:
+            converged = np.mean(result.stop_reason == "converged")
+            print(
+                f"C={C:.4g}: {result.n_iter.max()} iterations, "
+                f"{converged:.0%} of {n_folds} folds' problems converged"
+            )
         outputs["coef"].append(coef.reshape(n_folds, -1, X.shape[1]))
         outputs["intercept"].append(intercept.reshape(n_folds, -1))
         outputs["n_iter"].append(result.n_iter.reshape(n_folds, -1).max(axis=1))

@@ -139,3 +139,10 @@ def test_inference_is_the_refit_models():
     no_refit = ScratchLogisticRegressionCV(Cs=CS, cv=3, refit=False).fit(X, y)
     with pytest.raises(ValueError, match="refit=True"):
         no_refit.coef_table(X, y)
+
+
+def test_verbose_reports_each_C(capsys):
+    X, y = standardized("breast_cancer")
+    ScratchLogisticRegressionCV(Cs=CS, cv=3, verbose=1).fit(X, y)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("C=")]
+    assert [float(line.split(":")[0][2:]) for line in lines] == pytest.approx(CS)
