@@ -16,7 +16,12 @@ from sklearn.utils.metadata_routing import (
     _routing_enabled,
     process_routing,
 )
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_method_params,
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._backend import Backend
 from ._estimator import ScratchLogisticRegression, check_learning_rate
@@ -209,7 +214,7 @@ class ScratchLogisticRegressionCV(ClassifierMixin, PredictionMixin, BaseEstimato
         scorer = check_scoring(self._single(), scoring=self.scoring)
         scores = np.empty(coef.shape[:2])
         for f, (_, test) in enumerate(splits):
-            params = {k: _rows(v, test) for k, v in score_params.items()}
+            params = _check_method_params(X, score_params, indices=test)
             if self.scoring in (None, "accuracy") and set(params) <= {"sample_weight"}:
                 fold = (X[test], y[test], coef[f], intercept[f])
                 scores[f] = self._accuracy(*fold, **params)
@@ -360,11 +365,3 @@ _OPTIONS = (
     "max_iter",
     "verbose",
 )
-
-
-def _rows(value, rows):
-    """Per-sample metadata restricted to ``rows``; anything else as it is."""
-    array = np.asarray(value) if value is not None else None
-    if array is not None and array.ndim > 0:
-        return array[rows]
-    return value

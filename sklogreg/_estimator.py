@@ -13,17 +13,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from ._backend import Backend
-from ._coordinates import Coordinates
-from ._directions import LBFGS, SteepestDescent
 from ._inference import InferenceMixin
 from ._multiclass import build_objective, is_coupled
 from ._predict import PredictionMixin
-from ._solver import solve
-from ._steps import lipschitz
+from ._solver import solve_with
 from ._stopping import iteration_monitor, warn_unless_converged
 from ._targets import encode_targets
-
-_DIRECTIONS = {"lbfgs": LBFGS, "gd": SteepestDescent}
 
 
 def check_learning_rate(solver, learning_rate):
@@ -242,7 +237,6 @@ class ScratchLogisticRegression(
                 f"the data contains only one class: {classes[0]!r}."
             )
         check_learning_rate(self.solver, self.learning_rate)
-        scaled = self.solver != "gd"
         context = self._init_callback_context(max_subtasks=self.max_iter)
         metadata = {"sample_weight": sample_weight}
         context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
@@ -258,26 +252,16 @@ class ScratchLogisticRegression(
             fit_intercept=self.fit_intercept,
             backend=backend,
         )
-        coordinates = self._coordinates(objective, X, backend, scaled)
-        learning_rate = None
-        if not scaled and self.learning_rate == "auto":
-            lipschitz_constant = lipschitz(objective, coordinates)
-            # Zero: a flat objective, where any step is exact.
-            learning_rate = 1.0 / lipschitz_constant if lipschitz_constant > 0 else 1.0
-        elif not scaled:
-            learning_rate = float(self.learning_rate)
         n_columns = objective.loss.n_columns
         coef, intercept = self._initial_coef(n_columns, X, backend.host_dtype)
-        result = solve(
+        result = solve_with(
             objective,
-            coordinates,
             coef,
             intercept,
+            solver=self.solver,
+            learning_rate=self.learning_rate,
             tol=self.tol,
             max_iter=self.max_iter,
-            learning_rate=learning_rate,
-            directions=_DIRECTIONS[self.solver](),
-            rescale=scaled,
             verbose=self.verbose,
             monitor=iteration_monitor(self, context, X, y, metadata, backend),
         )
@@ -297,22 +281,6 @@ class ScratchLogisticRegression(
             estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
         )
         return self
-
-    def _coordinates(self, objective, X, backend, precondition):
-        """The solver's starting coordinates: Jacobi-scaled for ``"lbfgs"``."""
-        if not precondition:
-            return Coordinates.identity(
-                X.shape[1], fit_intercept=self.fit_intercept, backend=backend
-            )
-        # Any centre and scale are exact; the curvature bound makes a good start.
-        return Coordinates.jacobi(
-            X,
-            objective.scaling_weights(),
-            objective.l2_reg_strength,
-            group_size=objective.group_size,
-            fit_intercept=self.fit_intercept,
-            backend=backend,
-        )
 
     def _initial_coef(self, n_columns, X, dtype):
         """Zeros, or the previous solution under ``warm_start`` (host arrays)."""

@@ -14,13 +14,10 @@ folds are solved in batches whose columns fit in ``_BUDGET_BYTES``.
 
 import numpy as np
 
-from ._coordinates import Coordinates
-from ._directions import LBFGS, SteepestDescent
 from ._loss import BinaryLoss, MultinomialLoss
 from ._multiclass import is_coupled, l2_reg_strength
 from ._objective import Objective
-from ._solver import solve
-from ._steps import lipschitz
+from ._solver import solve_with
 from ._targets import sample_weights
 
 # Memory for the per-sample arrays of one batch of folds beyond X: about
@@ -123,41 +120,19 @@ def _solve_path(X, columns, Cs, backend, options, coupled):
     coef = np.zeros((n_columns, X.shape[1]), dtype=backend.host_dtype)
     intercept = np.zeros(n_columns, dtype=backend.host_dtype)
     outputs = {"coef": [], "intercept": [], "n_iter": [], "stop_reason": []}
-    scaled = options["solver"] != "gd"
     for C in Cs:
         alpha = l2_reg_strength(C, columns["totals"], backend)
         objective = Objective(
             X, loss, columns["weights"], alpha, fit_intercept=options["fit_intercept"]
         )
-        if scaled:
-            coordinates = Coordinates.jacobi(
-                X,
-                objective.scaling_weights(),
-                objective.l2_reg_strength,
-                group_size=objective.group_size,
-                fit_intercept=options["fit_intercept"],
-                backend=backend,
-            )
-        else:
-            coordinates = Coordinates.identity(
-                X.shape[1], fit_intercept=options["fit_intercept"], backend=backend
-            )
-        learning_rate = None
-        if not scaled and options["learning_rate"] == "auto":
-            bound = lipschitz(objective, coordinates)
-            learning_rate = 1.0 / bound if bound > 0 else 1.0  # 0: a flat objective
-        elif not scaled:
-            learning_rate = float(options["learning_rate"])
-        result = solve(
+        result = solve_with(
             objective,
-            coordinates,
             coef,
             intercept,
+            solver=options["solver"],
+            learning_rate=options["learning_rate"],
             tol=options["tol"],
             max_iter=options["max_iter"],
-            learning_rate=learning_rate,
-            directions=LBFGS() if scaled else SteepestDescent(),
-            rescale=scaled,
         )
         coef, intercept = result.coef, result.intercept
         if options["verbose"]:

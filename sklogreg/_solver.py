@@ -21,7 +21,9 @@ from the products. Why it stopped is one of :data:`STOP_REASONS`.
 
 import numpy as np
 
-from ._steps import fixed_step, line_search, max_step_size
+from ._coordinates import Coordinates
+from ._directions import LBFGS, SteepestDescent
+from ._steps import fixed_step, line_search, lipschitz, max_step_size
 
 # Iterations between re-derivations of the diagonal scaling from the current
 # curvature: frequent enough to matter on ill-conditioned problems, rare
@@ -257,6 +259,50 @@ def solve(
                 f"gradient norm {state.grad_norm.max():.3e}"
             )
     return result
+
+
+def solve_with(objective, coef, intercept, *, solver, learning_rate, **options):
+    """Minimize ``objective`` with the estimator's ``solver``.
+
+    ``"lbfgs"``: Jacobi-scaled coordinates (any centre and scale are exact;
+    the curvature bound makes a good start), the line search, L-BFGS
+    directions and rescaling. ``"gd"``: the original coordinates, the fixed
+    step ``learning_rate`` (``"auto"``: ``1 / L``) and ``-g``. ``options``
+    go to :func:`solve` (``tol``, ``max_iter``, ``verbose``, ``monitor``).
+
+    Returns
+    -------
+    SolverResult
+    """
+    X, fit_intercept, bk = objective.X, objective.fit_intercept, objective.backend
+    if solver == "gd":
+        coordinates = Coordinates.identity(
+            X.shape[1], fit_intercept=fit_intercept, backend=bk
+        )
+        if learning_rate == "auto":
+            bound = lipschitz(objective, coordinates)
+            learning_rate = 1.0 / bound if bound > 0 else 1.0  # 0: a flat objective
+        directions, step = SteepestDescent(), float(learning_rate)
+    else:
+        coordinates = Coordinates.jacobi(
+            X,
+            objective.scaling_weights(),
+            objective.l2_reg_strength,
+            group_size=objective.group_size,
+            fit_intercept=fit_intercept,
+            backend=bk,
+        )
+        directions, step = LBFGS(), None
+    return solve(
+        objective,
+        coordinates,
+        coef,
+        intercept,
+        learning_rate=step,
+        directions=directions,
+        rescale=solver != "gd",
+        **options,
+    )
 
 
 def _iterate(state, result, learning_rate):
