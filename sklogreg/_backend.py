@@ -132,6 +132,19 @@ class Backend:
         index = self.xp.asarray(np.asarray(index), device=self.device)
         return self.xp.take(a, index, axis=axis)
 
+    def sample_rows(self, X, n_rows):
+        """About ``n_rows`` evenly spaced rows of ``X``, dense on the host.
+
+        Dask takes them from the first chunk of rows only, so no task ever
+        holds more rows than a chunk.
+        """
+        n_samples = self._row_chunks[0] if self._lazy else X.shape[0]
+        n_rows = min(n_rows, n_samples)
+        index = np.linspace(0, n_samples - 1, n_rows).round().astype(np.intp)
+        if hasattr(X, "toarray"):  # SciPy sparse
+            return X[index].toarray()
+        return self.host(self.take(X, index, axis=0))
+
     # -- tests that cost a device sync, skipped where they cost a pass -------
     def surely(self, condition):
         """True when every entry of ``condition`` holds; False if unknown.

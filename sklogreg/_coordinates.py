@@ -34,14 +34,24 @@ class Coordinates:
     intercept_scale : ndarray of shape (1,) or (n_columns,)
     fit_intercept : bool
     backend : Backend
+    null_basis : ndarray of shape (n_features, n_null), default=None
+        Orthonormal directions no prediction sees
+        (:func:`~sklogreg._collinear.null_directions`): the coefficients are
+        kept free of them.
     """
 
-    def __init__(self, mean, scale, intercept_scale, *, fit_intercept, backend):
+    def __init__(
+        self, mean, scale, intercept_scale, *, fit_intercept, backend, null_basis=None
+    ):
         self.mean, self.scale, self.intercept_scale = mean, scale, intercept_scale
         self.fit_intercept, self.backend = fit_intercept, backend
         self.n_features = scale.shape[1]
         self._mean, self._scale = backend.params(mean), backend.params(scale)
         self._intercept_scale = backend.params(intercept_scale)
+        self.null_basis = null_basis
+        if null_basis is not None:
+            self._null_basis = backend.params(null_basis)
+            self._safe_scale = backend.params(np.where(scale > 0, scale, 1))
 
     @classmethod
     def identity(cls, n_features, *, fit_intercept, backend):
@@ -57,7 +67,16 @@ class Coordinates:
 
     @classmethod
     def jacobi(
-        cls, X, weights, l2_reg_strength, *, group_size, fit_intercept, backend, mean=None
+        cls,
+        X,
+        weights,
+        l2_reg_strength,
+        *,
+        group_size,
+        fit_intercept,
+        backend,
+        mean=None,
+        null_basis=None,
     ):
         """Centre and scale from the weighted curvature of each feature.
 
@@ -77,6 +96,7 @@ class Coordinates:
         backend : Backend
         mean : ndarray of shape (n_features,), default=None
             The centre; by default the weighted mean of the rows.
+        null_basis : ndarray of shape (n_features, n_null), default=None
         """
         shift, first, second, total = weighted_moments(X, weights, backend)
         raw = second  # about the shift: exactly zero for a constant column
@@ -109,6 +129,7 @@ class Coordinates:
             intercept_scale.astype(dtype),
             fit_intercept=fit_intercept,
             backend=backend,
+            null_basis=null_basis,
         )
 
     def rescaled(self, X, weights, l2_reg_strength, *, group_size):
@@ -121,6 +142,7 @@ class Coordinates:
             fit_intercept=self.fit_intercept,
             backend=self.backend,
             mean=self.mean.astype(np.float64),
+            null_basis=self.null_basis,
         )
 
     def subset(self, columns):
@@ -136,6 +158,7 @@ class Coordinates:
             intercept_scale,
             fit_intercept=self.fit_intercept,
             backend=self.backend,
+            null_basis=self.null_basis,
         )
 
     @property
@@ -153,11 +176,31 @@ class Coordinates:
     def from_coef(self, coef, intercept):
         """``theta`` for host ``(coef, intercept)``: the inverse of :meth:`to_coef`."""
         safe = np.where(self.scale > 0, self.scale, 1)
-        V = np.where(self.scale > 0, coef / safe, 0)
+        visible = coef  # the intercept below keeps every prediction as it was
+        if self.null_basis is not None:
+            visible = coef - (coef @ self.null_basis) @ self.null_basis.T
+        V = np.where(self.scale > 0, visible / safe, 0)
         if self.fit_intercept:
             c = (intercept + coef @ self.mean) / self.intercept_scale
             V = np.hstack([V, c[:, None]])
         return self.backend.params(V)
+
+    def project(self, direction):
+        """``direction`` (in ``theta``) without its coefficients' null components.
+
+        The step it makes changes the coefficients within ``range(X^T)``
+        only. The slope along it is the same: the gradient wrt ``coef`` lies
+        in ``range(X^T)`` whenever the coefficients do.
+        """
+        if self.null_basis is None:
+            return direction
+        pxp, basis = self.backend.pxp, self._null_basis
+        coef = self._scale * direction[:, : self.n_features]
+        coef = coef - (coef @ basis) @ basis.T
+        V = pxp.where(self._scale > 0, coef / self._safe_scale, 0.0)
+        if not self.fit_intercept:
+            return V
+        return pxp.concat([V, direction[:, -1:]], axis=1)
 
     def pullback(self, grad_coef, grad_intercept):
         """A gradient wrt ``(coef, intercept)`` as the gradient wrt ``theta``.

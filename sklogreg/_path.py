@@ -14,6 +14,7 @@ folds are solved in batches whose columns fit in ``_BUDGET_BYTES``.
 
 import numpy as np
 
+from ._collinear import null_directions
 from ._loss import BinaryLoss, MultinomialLoss
 from ._multiclass import is_coupled, l2_reg_strength
 from ._objective import Objective
@@ -120,6 +121,9 @@ def _solve_path(X, columns, Cs, backend, options, coupled):
     coef = np.zeros((n_columns, X.shape[1]), dtype=backend.host_dtype)
     intercept = np.zeros(n_columns, dtype=backend.host_dtype)
     outputs = {"coef": [], "intercept": [], "n_iter": [], "stop_reason": []}
+    null_basis = None
+    if options["solver"] != "gd":  # found once for every C
+        null_basis = null_directions(X, backend, fit_intercept=options["fit_intercept"])
     for C in Cs:
         alpha = l2_reg_strength(C, columns["totals"], backend)
         objective = Objective(
@@ -133,6 +137,7 @@ def _solve_path(X, columns, Cs, backend, options, coupled):
             learning_rate=options["learning_rate"],
             tol=options["tol"],
             max_iter=options["max_iter"],
+            null_basis=null_basis,
         )
         coef, intercept = result.coef, result.intercept
         if options["verbose"]:

@@ -21,6 +21,7 @@ from the products. Why it stopped is one of :data:`STOP_REASONS`.
 
 import numpy as np
 
+from ._collinear import null_directions
 from ._coordinates import Coordinates
 from ._directions import LBFGS, SteepestDescent
 from ._steps import fixed_step, line_search, lipschitz, max_step_size
@@ -261,7 +262,9 @@ def solve(
     return result
 
 
-def solve_with(objective, coef, intercept, *, solver, learning_rate, **options):
+def solve_with(
+    objective, coef, intercept, *, solver, learning_rate, null_basis="auto", **options
+):
     """Minimize ``objective`` with the estimator's ``solver``.
 
     ``"lbfgs"``: Jacobi-scaled coordinates (any centre and scale are exact;
@@ -269,6 +272,12 @@ def solve_with(objective, coef, intercept, *, solver, learning_rate, **options):
     directions and rescaling. ``"gd"``: the original coordinates, the fixed
     step ``learning_rate`` (``"auto"``: ``1 / L``) and ``-g``. ``options``
     go to :func:`solve` (``tol``, ``max_iter``, ``verbose``, ``monitor``).
+
+    ``null_basis``: ``"lbfgs"`` keeps its iterates out of the directions no
+    prediction sees (:mod:`sklogreg._collinear`); ``"auto"`` finds them,
+    callers that solve on the same ``X`` again pass what
+    :func:`~sklogreg._collinear.null_directions` returned once. (``"gd"``
+    needs none: its directions stay in ``range(X^T)``.)
 
     Returns
     -------
@@ -284,6 +293,8 @@ def solve_with(objective, coef, intercept, *, solver, learning_rate, **options):
             learning_rate = 1.0 / bound if bound > 0 else 1.0  # 0: a flat objective
         directions, step = SteepestDescent(), float(learning_rate)
     else:
+        if isinstance(null_basis, str):
+            null_basis = null_directions(X, bk, fit_intercept=fit_intercept)
         coordinates = Coordinates.jacobi(
             X,
             objective.scaling_weights(),
@@ -291,6 +302,7 @@ def solve_with(objective, coef, intercept, *, solver, learning_rate, **options):
             group_size=objective.group_size,
             fit_intercept=fit_intercept,
             backend=bk,
+            null_basis=null_basis,
         )
         directions, step = LBFGS(), None
     return solve(
@@ -308,7 +320,9 @@ def solve_with(objective, coef, intercept, *, solver, learning_rate, **options):
 def _iterate(state, result, learning_rate):
     """One step of every running group (none for a group that cannot descend)."""
     bk, objective = state.backend, state.objective
-    direction = state.directions.direction(objective, state.gradient)
+    direction = state.coordinates.project(
+        state.directions.direction(objective, state.gradient)
+    )
     coef_direction, intercept_direction = state.coordinates.to_coef(direction)
     (raw_direction,) = bk.keep(
         objective.raw_prediction(coef_direction, intercept_direction)
