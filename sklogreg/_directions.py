@@ -60,7 +60,8 @@ class LBFGS:
 
     def forget(self):
         """Drop every pair (the coordinates changed)."""
-        self.steps, self.changes = [], []
+        # Pairs stacked on a first axis: (pairs, n_columns, n_coordinates).
+        self.steps = self.changes = None
         self._last = None  # (gradient, step) of the last iteration
 
     def record(self, gradient, step):
@@ -69,10 +70,10 @@ class LBFGS:
 
     def take(self, backend, columns):
         """Keep the ``columns`` (host indices) of the running groups."""
-        self.steps, self.changes = (
-            [backend.take(a, columns, axis=0) for a in stored]
-            for stored in (self.steps, self.changes)
-        )
+        if self.steps is not None:
+            self.steps, self.changes = (
+                backend.take(a, columns, axis=1) for a in (self.steps, self.changes)
+            )
         if self._last is not None:
             self._last = tuple(backend.take(a, columns, axis=0) for a in self._last)
 
@@ -81,21 +82,26 @@ class LBFGS:
         change = gradient - previous
         # Only pairs of positive curvature in every group keep H positive
         # definite; a zero step (a stalled group) is the usual exception.
-        if np.all(objective.params_sum(step * change) > 0):
-            self.steps = [*self.steps[-(self.memory - 1) :], step]
-            self.changes = [*self.changes[-(self.memory - 1) :], change]
+        if not np.all(objective.params_sum(step * change) > 0):
+            return
+        pxp = objective.backend.pxp
+        step, change = step[None, ...], change[None, ...]
+        if self.steps is not None:
+            kept = self.steps.shape[0] - self.memory + 1
+            step = pxp.concat([self.steps[max(kept, 0) :, ...], step], axis=0)
+            change = pxp.concat([self.changes[max(kept, 0) :, ...], change], axis=0)
+        self.steps, self.changes = step, change
 
     def direction(self, objective, gradient):
         """``-H g``; ``-g`` in a group where that would not descend."""
         if self._last is not None:
             self._add_pair(objective, gradient)
-        if not self.steps:
+        if self.steps is None:
             return -gradient
         bk, pxp = objective.backend, objective.backend.pxp
-        n_groups, m = objective.n_groups, len(self.steps)
+        n_groups, m = objective.n_groups, self.steps.shape[0]
 
-        def by_group(arrays):  # (n_groups, m, group_size * n_coordinates)
-            stacked = pxp.stack(arrays, axis=0)
+        def by_group(stacked):  # (n_groups, m, group_size * n_coordinates)
             return pxp.permute_dims(pxp.reshape(stacked, (m, n_groups, -1)), (1, 0, 2))
 
         S, Y = by_group(self.steps), by_group(self.changes)

@@ -209,19 +209,20 @@ def test_lbfgs_direction_is_the_two_loop_recursion_per_group(n_classes, multi_cl
     rng = np.random.default_rng(7)
     n_groups, size = objective.n_groups, theta.size // objective.n_groups
     hessians = [(a @ a.T + np.eye(size)) for a in rng.normal(size=(n_groups, size, size))]
-    lbfgs = LBFGS(memory=4)
+    lbfgs, steps, changes = LBFGS(memory=4), [], []
     for _ in range(4):
         step = rng.normal(size=theta.shape)
         per_group = step.reshape(n_groups, -1)
         change = np.stack([h @ s for h, s in zip(hessians, per_group, strict=True)])
-        lbfgs.steps.append(step)
-        lbfgs.changes.append(change.reshape(theta.shape))
+        steps.append(step)
+        changes.append(change.reshape(theta.shape))
+    lbfgs.steps, lbfgs.changes = np.stack(steps), np.stack(changes)
     g = rng.normal(size=theta.shape)
     direction = lbfgs.direction(objective, g)
     expected = [
         -_two_loop(
-            [s.reshape(n_groups, -1)[k] for s in lbfgs.steps],
-            [y.reshape(n_groups, -1)[k] for y in lbfgs.changes],
+            [s.reshape(n_groups, -1)[k] for s in steps],
+            [y.reshape(n_groups, -1)[k] for y in changes],
             g.reshape(n_groups, -1)[k],
         )
         for k in range(n_groups)
