@@ -20,11 +20,12 @@ that only the sample misses is never projected out.
 import numpy as np
 import scipy.linalg
 
-# The search costs about as much as this many passes over X: small beside a
-# fit, or it is skipped.
+# The search (an SVD of a sample of n_features + _EXTRA_ROWS rows) may cost
+# as much as this many passes over X, small beside a fit; else it is skipped.
 _PASSES = 4
-# Features for which the search is always cheap enough.
-_SMALL = 64
+_EXTRA_ROWS = 32
+# Flops per entry of an SVD of an m x p sample: about 8 m p^2 in all.
+_SVD_FLOPS = 8
 
 
 def null_directions(X, backend, *, fit_intercept):
@@ -42,13 +43,15 @@ def null_directions(X, backend, *, fit_intercept):
     -------
     ndarray of shape (n_features, n_null) or None
         Host float64; None when there is none or the search would cost more
-        than ``_PASSES`` passes over ``X``. Directions are exact up to
+        than ``_PASSES`` passes over ``X`` (as on wide or very sparse ``X``).
+        Directions are exact up to
         rounding of ``X``'s dtype: a relative residual below
         ``64 * sqrt(n_features) * eps``.
     """
     n_samples, n_features = X.shape
-    n_rows = min(n_samples, 2 * n_features + 32)
-    if n_features > _SMALL and n_rows * n_features > _PASSES * n_samples:
+    n_rows = min(n_samples, n_features + _EXTRA_ROWS)
+    entries = X.nnz if hasattr(X, "nnz") else n_samples * n_features
+    if _SVD_FLOPS * n_rows * n_features**2 > _PASSES * 2 * entries:
         return None
     eps = np.finfo(backend.host_dtype).eps
     rtol = 64 * np.sqrt(n_features) * eps
@@ -61,7 +64,12 @@ def null_directions(X, backend, *, fit_intercept):
     seen = np.flatnonzero(norms > 0)
     if len(seen) < 2:
         return None
-    candidates = scipy.linalg.null_space(sample[:, seen] / norms[seen], rcond=rtol)
+    # scipy.linalg.null_space, without the left singular vectors it computes.
+    _, values, right = scipy.linalg.svd(
+        sample[:, seen] / norms[seen], full_matrices=n_rows < len(seen)
+    )
+    rank = np.count_nonzero(values > rtol * values[0])
+    candidates = right[rank:].T
     n_candidates = candidates.shape[1]
     if n_candidates == 0 or n_candidates > max(8, n_features // 2):
         return None
