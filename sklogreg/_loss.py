@@ -117,7 +117,7 @@ class MultinomialLoss:
         return self.xp.reshape(A, (A.shape[0], -1))
 
     def _group_sum(self, A):
-        return self.xp.sum(self._blocks(A), axis=2)
+        return _special.sum_last(self._blocks(A), self.xp)
 
     def value(self, raw_prediction):
         """Per-row losses, ``(n_samples, n_groups)``."""
@@ -145,7 +145,7 @@ class MultinomialLoss:
         if bk.surely(xp.abs(raw_displacement) <= _LARGE_STEP):  # the usual case
             return xp.log1p(self._group_sum(proba * xp.expm1(raw_displacement))) - target
         D = self._blocks(raw_displacement)
-        large = xp.max(xp.abs(D), axis=2) > _LARGE_STEP
+        large = _special.max_last(xp.abs(D), xp) > _LARGE_STEP
         small_D = self._columns(xp.where(xp.abs(D) > _LARGE_STEP, 0.0, D))
         small = xp.log1p(self._group_sum(proba * xp.expm1(small_D)))
         Z = self._blocks(raw_prediction)

@@ -6,9 +6,16 @@ standard's ``logaddexp`` or to forms that never take ``exp`` of a large
 positive number. Margins of ``1e4`` give finite values without warnings.
 """
 
+import functools
+
 import numpy as np
 from scipy import special
 from sklearn.utils._array_api import _is_numpy_namespace
+
+# NumPy reduces a short last axis (the classes of a softmax group) row by row,
+# about five times slower than an elementwise maximum of its slices or an
+# einsum (measured on 1797 x 5 x 10: 350 and 180 us against 90 and 40 us).
+_SHORT_AXIS = 64
 
 
 def softplus(u, xp):
@@ -27,24 +34,32 @@ def expit(u, xp):
     return xp.where(u >= 0, inverse, small * inverse)
 
 
+def sum_last(A, xp):
+    """Sum over the last axis (dropped)."""
+    if _is_numpy_namespace(xp):
+        return np.einsum("...k->...", A)
+    return xp.sum(A, axis=-1)
+
+
+def max_last(A, xp):
+    """Maximum over the last axis (dropped)."""
+    if _is_numpy_namespace(xp) and A.shape[-1] <= _SHORT_AXIS:
+        return functools.reduce(np.maximum, (A[..., k] for k in range(A.shape[-1])))
+    return xp.max(A, axis=-1)
+
+
 def logsumexp(Z, xp):
     """``log(sum(exp(Z)))`` over the last axis, which is kept (size 1)."""
-    if _is_numpy_namespace(xp):
-        return special.logsumexp(Z, axis=-1, keepdims=True)
-    peak = xp.max(Z, axis=-1, keepdims=True)
-    return peak + xp.log(xp.sum(xp.exp(Z - peak), axis=-1, keepdims=True))
+    peak = max_last(Z, xp)[..., None]
+    return peak + xp.log(sum_last(xp.exp(Z - peak), xp))[..., None]
 
 
 def log_softmax(Z, xp):
     """``log(softmax(Z))`` over the last axis."""
-    if _is_numpy_namespace(xp):
-        return special.log_softmax(Z, axis=-1)
     return Z - logsumexp(Z, xp)
 
 
 def softmax(Z, xp):
     """Softmax over the last axis."""
-    if _is_numpy_namespace(xp):
-        return special.softmax(Z, axis=-1)
-    shifted = xp.exp(Z - xp.max(Z, axis=-1, keepdims=True))
-    return shifted / xp.sum(shifted, axis=-1, keepdims=True)
+    shifted = xp.exp(Z - max_last(Z, xp)[..., None])
+    return shifted / sum_last(shifted, xp)[..., None]
