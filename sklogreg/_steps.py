@@ -62,8 +62,8 @@ def max_step_size(raw, raw_direction, objective):
     xp = objective.backend.xp
     size = xp.abs(raw)
     reach = xp.abs(raw_direction) / xp.where(size > _TRUST, size, _TRUST)
-    if objective.weightless_rows is not None:
-        reach = xp.where(objective.weightless_rows, 0.0, reach)
+    if objective.weighted_rows is not None:
+        reach = reach * objective.weighted_rows
     reach = objective.backend.host(xp.max(reach, axis=0))
     reach = objective.group_max(reach)
     return np.where(reach > 0, 1 / np.where(reach > 0, reach, 1), np.inf)
