@@ -69,11 +69,14 @@ class BinaryLoss:
         """Per-row second derivative along ``raw_direction``."""
         return self.hessian_diagonal(proba) * raw_direction**2
 
-    def change(self, raw_prediction, proba, raw_displacement):
-        """Per-row ``loss(raw + displacement) - loss(raw)``, accurate even when tiny."""
-        xp, bk = self.xp, self.backend
+    def change(self, raw_prediction, proba, raw_displacement, largest=None):
+        """Per-row ``loss(raw + displacement) - loss(raw)``, accurate even when tiny.
+
+        ``largest``: a bound on ``|raw_displacement|``, if known (host float).
+        """
+        xp = self.xp
         dU = self.flip * raw_displacement
-        if bk.surely(xp.abs(dU) <= _LARGE_STEP):
+        if _small(raw_displacement, largest, self.backend):
             return xp.log1p(proba * xp.expm1(dU))  # the usual case: one expression
         large = xp.abs(dU) > _LARGE_STEP
         small = xp.log1p(proba * xp.expm1(xp.where(large, 0.0, dU)))
@@ -138,11 +141,14 @@ class MultinomialLoss:
         mean = self._group_sum(proba * raw_direction)
         return self._group_sum(proba * raw_direction**2) - mean**2
 
-    def change(self, raw_prediction, proba, raw_displacement):
-        """Per-row ``loss(raw + displacement) - loss(raw)``, accurate even when tiny."""
-        xp, bk = self.xp, self.backend
+    def change(self, raw_prediction, proba, raw_displacement, largest=None):
+        """Per-row ``loss(raw + displacement) - loss(raw)``, accurate even when tiny.
+
+        ``largest``: a bound on ``|raw_displacement|``, if known (host float).
+        """
+        xp = self.xp
         target = self._group_sum(raw_displacement * self.Y)
-        if bk.surely(xp.abs(raw_displacement) <= _LARGE_STEP):  # the usual case
+        if _small(raw_displacement, largest, self.backend):  # the usual case
             return xp.log1p(self._group_sum(proba * xp.expm1(raw_displacement))) - target
         D = self._blocks(raw_displacement)
         large = _special.max_last(xp.abs(D), xp) > _LARGE_STEP
@@ -151,3 +157,10 @@ class MultinomialLoss:
         Z = self._blocks(raw_prediction)
         exact = _special.logsumexp(Z + D, xp) - _special.logsumexp(Z, xp)
         return xp.where(large, exact[..., 0], small) - target
+
+
+def _small(raw_displacement, largest, backend):
+    """Whether no entry of ``raw_displacement`` exceeds ``_LARGE_STEP``."""
+    if largest is not None:
+        return largest <= _LARGE_STEP
+    return backend.surely(backend.xp.abs(raw_displacement) <= _LARGE_STEP)

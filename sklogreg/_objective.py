@@ -137,11 +137,14 @@ class Objective:
         penalty = self.l2_reg_strength * self.backend.host(self.params_rows(coef_direction))
         return loss + self.group_sum(penalty)
 
-    def change(self, coef, raw_prediction, proba, coef_step, raw_step):
-        """``f(coef + coef_step) - f(coef)`` per group, free of cancellation."""
+    def change(self, coef, raw_prediction, proba, coef_step, raw_step, largest=None):
+        """``f(coef + coef_step) - f(coef)`` per group, free of cancellation.
+
+        ``largest``: a bound on ``|raw_step|``, if known (host float).
+        """
         pxp = self.backend.pxp
         penalty = self.backend.host(pxp.sum(coef * coef_step + 0.5 * coef_step**2, axis=1))
-        loss = self.weighted_sum(self.loss.change(raw_prediction, proba, raw_step))
+        loss = self.weighted_sum(self.loss.change(raw_prediction, proba, raw_step, largest))
         return loss + self.group_sum(self.l2_reg_strength * penalty)
 
     def scaling_weights(self, proba=None):

@@ -24,7 +24,7 @@ import numpy as np
 from ._collinear import null_directions
 from ._coordinates import Coordinates
 from ._directions import LBFGS, SteepestDescent
-from ._steps import fixed_step, line_search, lipschitz, max_step_size
+from ._steps import fixed_step, line_search, lipschitz
 
 # Iterations between re-derivations of the diagonal scaling from the current
 # curvature: frequent enough to matter on ill-conditioned problems, rare
@@ -330,10 +330,7 @@ def _iterate(state, result, learning_rate):
     args = (objective, state.coef, state.raw, state.proba, coef_direction, raw_direction)
     if learning_rate is None:
         slope = objective.params_sum(state.gradient * direction)
-        trusted = max_step_size(state.raw, raw_direction, objective)
-        step_size, change = line_search(
-            *args, slope, max_step=np.minimum(trusted, _STALE_STEP)
-        )
+        step_size, change = line_search(*args, slope, max_step=_STALE_STEP)
         state.stalled, state.step_size = step_size == 0, step_size
     else:
         step_size, change, state.too_large = fixed_step(

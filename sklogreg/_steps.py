@@ -19,9 +19,11 @@ _TRUST = 4.0
 def line_search(
     objective, coef, raw, proba, coef_direction, raw_direction, slope, max_step=None
 ):
-    """Newton step along the direction, halved until Armijo's test holds.
+    """Newton step along the direction, in the trust region, halved until
+    Armijo's test holds.
 
-    ``max_step`` (per group) caps the first trial.
+    ``max_step`` (per group) caps the first trial; so does the trust region
+    (see :func:`trusted_step`).
 
     Returns
     -------
@@ -29,14 +31,19 @@ def line_search(
         The accepted step sizes and the objective's change; a group where no
         step decreases the objective (rounding dominates) gets ``0`` and ``0``.
     """
+    bk = objective.backend
+    # The largest change of a raw prediction per unit step, per group.
+    peak = bk.host(bk.xp.max(bk.xp.abs(raw_direction), axis=0))
+    peak = objective.group_max(peak)
     curvature = objective.curvature_along(proba, coef_direction, raw_direction)
     positive = curvature > 0
     step_size = np.where(positive, -slope / np.where(positive, curvature, 1), 1.0)
     if max_step is not None:
         step_size = np.minimum(step_size, max_step)
+    step_size = trusted_step(raw, raw_direction, objective, step_size, peak)
     for _ in range(_MAX_HALVINGS):
         change = _change(
-            objective, coef, raw, proba, coef_direction, raw_direction, step_size
+            objective, coef, raw, proba, coef_direction, raw_direction, step_size, peak
         )
         bad = ~(change <= _ARMIJO * step_size * slope)
         if not bad.any():
@@ -45,8 +52,8 @@ def line_search(
     return np.where(bad, 0.0, step_size), np.where(bad, 0.0, change)
 
 
-def max_step_size(raw, raw_direction, objective):
-    """The largest step size that keeps every raw prediction in its trust region.
+def trusted_step(raw, raw_direction, objective, step_size, peak):
+    """``step_size``, reduced where it leaves the trust region.
 
     A step may change a raw prediction ``z_i`` by ``max(_TRUST, |z_i|)`` at
     most: predictions may double at every step (separable data, whose
@@ -56,9 +63,13 @@ def max_step_size(raw, raw_direction, objective):
     curvature and carries the light samples' predictions far past their own
     optimum, a rise the heavy sample's decrease hides from the line search.
 
+    ``peak`` is the largest ``|raw_direction|`` of each group: a step that
+    changes no prediction by more than ``_TRUST`` needs no further test.
     Rows of zero weight (held-out rows of a fold) are not the objective's and
     do not limit the step.
     """
+    if np.all(step_size * peak <= _TRUST):
+        return step_size
     xp = objective.backend.xp
     size = xp.abs(raw)
     reach = xp.abs(raw_direction) / xp.where(size > _TRUST, size, _TRUST)
@@ -66,7 +77,9 @@ def max_step_size(raw, raw_direction, objective):
         reach = reach * objective.weighted_rows
     reach = objective.backend.host(xp.max(reach, axis=0))
     reach = objective.group_max(reach)
-    return np.where(reach > 0, 1 / np.where(reach > 0, reach, 1), np.inf)
+    return np.minimum(
+        step_size, np.where(reach > 0, 1 / np.where(reach > 0, reach, 1), np.inf)
+    )
 
 
 def fixed_step(
@@ -94,10 +107,13 @@ def fixed_step(
     return np.where(too_large, 0.0, step_size), np.where(too_large, 0.0, change), too_large
 
 
-def _change(objective, coef, raw, proba, coef_direction, raw_direction, step_size):
+def _change(
+    objective, coef, raw, proba, coef_direction, raw_direction, step_size, peak=None
+):
     t = objective.spread(step_size)
+    largest = None if peak is None else float(np.max(step_size * peak))
     return objective.change(
-        coef, raw, proba, t[:, None] * coef_direction, t * raw_direction
+        coef, raw, proba, t[:, None] * coef_direction, t * raw_direction, largest
     )
 
 
