@@ -1,9 +1,11 @@
 """Stable elementwise functions of logistic regression, in any array namespace.
 
-NumPy arrays go to :mod:`scipy.special` and ``np.logaddexp``; arrays of
-another array API library (PyTorch, CuPy, array-api-strict, Dask) to the
-standard's ``logaddexp`` or to forms that never take ``exp`` of a large
-positive number. Margins of ``1e4`` give finite values without warnings.
+The sigmoid and softplus of NumPy arrays go to :mod:`scipy.special` and
+``np.logaddexp``; those of another array API library (PyTorch, CuPy,
+array-api-strict, Dask) to the standard's ``logaddexp`` or to forms that
+never take ``exp`` of a large positive number. Softmax and log-sum-exp
+subtract the largest entry first, in every library. Margins of ``1e4`` give
+finite values without warnings.
 """
 
 import functools
