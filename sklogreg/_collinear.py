@@ -2,10 +2,10 @@
 
 A direction ``v`` with ``X v`` the same on every row (zero on every row
 without an intercept) changes no raw prediction: the intercept absorbs it.
-Only the penalty sees it, so the minimizer has no component along it, and
-gradient-type methods started in ``range(X^T)`` never acquire one. A
-diagonally scaled method does: its directions leave ``range(X^T)``, and the
-component it puts along ``v`` then decays at the rate of the penalty alone,
+Only the penalty sees it, so the minimizer has no component along it. In
+centred coordinates the gradient is orthogonal to ``v`` (``X_c v = 0``),
+but a diagonally scaled step is not, and the component it puts along ``v``
+then decays at the rate of the penalty alone,
 which is far below what ``tol`` can see (the gradient along ``v`` is
 ``l2_reg_strength`` times that component). Redundant, duplicated and derived
 columns and one-hot blocks all have such directions. The solver keeps its
@@ -44,9 +44,9 @@ def null_directions(X, backend, *, fit_intercept):
     ndarray of shape (n_features, n_null) or None
         Host float64; None when there is none or the search would cost more
         than ``_PASSES`` passes over ``X`` (as on wide or very sparse ``X``).
-        Directions are exact up to
-        rounding of ``X``'s dtype: a relative residual below
-        ``64 * sqrt(n_features) * eps``.
+        A direction is kept only if on every row ``|(x_i - x_0) v|`` is
+        within rounding of ``X``'s dtype: ``64 sqrt(n_features) eps`` times
+        the sizes of ``x_i`` and ``x_0`` (sample weights play no part).
     """
     n_samples, n_features = X.shape
     n_rows = min(n_samples, n_features + _EXTRA_ROWS)
@@ -57,42 +57,71 @@ def null_directions(X, backend, *, fit_intercept):
     rtol = 64 * np.sqrt(n_features) * eps
     sample = backend.sample_rows(X, n_rows).astype(np.float64)
     n_rows = sample.shape[0]
+    # Rounding is relative to the size of the entries, offsets included: in
+    # units of each column's norm it is about eps, whatever the offset.
+    norms = np.linalg.norm(sample, axis=0)
     if fit_intercept:
         sample = sample - sample[0]
-    norms = np.linalg.norm(sample, axis=0)
     # A column the sample sees as constant cannot be judged from it.
-    seen = np.flatnonzero(norms > 0)
+    seen = np.flatnonzero(np.any(sample != 0, axis=0))
     if len(seen) < 2:
         return None
     # scipy.linalg.null_space, without the left singular vectors it computes.
     _, values, right = scipy.linalg.svd(
         sample[:, seen] / norms[seen], full_matrices=n_rows < len(seen)
     )
-    rank = np.count_nonzero(values > rtol * values[0])
+    rank = np.count_nonzero(values > rtol)
     candidates = right[rank:].T
     n_candidates = candidates.shape[1]
     if n_candidates == 0 or n_candidates > max(8, n_features // 2):
         return None
     basis = np.zeros((n_features, n_candidates))
     basis[seen] = candidates / norms[seen, None]
-    # Columns of the normalized sample have unit norm; of all rows, about
-    # sqrt(n_samples / n_rows).
-    threshold = rtol**2 * n_samples / n_rows
+    inverse_norms = np.zeros(n_features)
+    inverse_norms[seen] = 1 / norms[seen]
     while basis.shape[1]:
-        values, vectors = np.linalg.eigh(_image_gram(X, basis, backend, fit_intercept))
-        if values[-1] <= threshold:
-            return np.linalg.qr(basis)[0]
+        gram, worst = _image(X, basis, inverse_norms, rtol, backend, fit_intercept)
+        values, vectors = np.linalg.eigh(gram)
+        if values[-1] <= n_samples:  # invisible on the whole, as far as a sum tells
+            # and on every row: no row sees any of them beyond rounding.
+            return np.linalg.qr(basis)[0] if np.all(worst <= 1) else None
         # Eigenvalues are exact to about eps times the largest: drop what is
         # surely seen, then look again at what is left, without it.
-        unseen = values <= max(threshold, 64 * len(values) * eps * values[-1])
+        unseen = values <= max(n_samples, 64 * len(values) * eps * values[-1])
         basis = basis @ vectors[:, unseen]
     return None
 
 
-def _image_gram(X, basis, backend, fit_intercept):
-    """``B^T X^T X B`` (about the first row with an intercept): one pass, host."""
-    image = backend.dot(X, backend.params(basis))
+def _image(X, basis, inverse_norms, rtol, backend, fit_intercept):
+    """How much the rows of ``X`` see of the columns of ``basis``: one pass.
+
+    Each row's image ``(x_i - x_0) @ basis`` (``x_0`` the first row with an
+    intercept, zero without) is divided by what rounding allows it,
+    ``rtol * (|x_i / d| + |x_0 / d|)`` (``d`` the sample's column norms:
+    ``basis`` is orthonormal in ``X / d``), so features with large offsets
+    are judged as those without. Returns the Gram matrix of the divided
+    images (host float64, ``(k, k)``) and, per column of ``basis``, the
+    largest divided image over the rows: at most one where no row sees it.
+    """
+    bk = backend
+    first = X[0:1] if hasattr(X, "nnz") else X[0:1, ...]
+    shift = bk.host(bk.dot(first, bk.params(basis))) if fit_intercept else 0.0
+    shift_size = 0.0
     if fit_intercept:
-        image = image - image[0:1, ...]
-    (gram,) = backend.collect(image.T @ image)
-    return backend.host(gram).astype(np.float64)
+        shift_size = np.sqrt(bk.host(bk.dot(_squared(first), bk.params(inverse_norms**2))))
+    B, weights = bk.params(basis), bk.params(inverse_norms**2)
+    gram, worst = 0, []
+    for rows in bk.row_blocks(X):
+        block = X[rows] if hasattr(X, "nnz") else X[rows, ...]
+        size = bk.xp.sqrt(bk.dot(_squared(block), weights)) + bk.params(shift_size)
+        size = bk.xp.where(size > 0, size, 1.0)  # a zero row sees nothing
+        image = (bk.dot(block, B) - bk.params(shift)) / (rtol * size[:, None])
+        gram = gram + image.T @ image
+        worst.append(bk.xp.max(bk.xp.abs(image), axis=0))
+    gram, *worst = bk.collect(gram, *worst)
+    worst = np.max([bk.host(a) for a in worst], axis=0)
+    return bk.host(gram).astype(np.float64), worst
+
+
+def _squared(block):
+    return block.multiply(block) if hasattr(block, "nnz") else block * block

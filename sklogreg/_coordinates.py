@@ -188,9 +188,10 @@ class Coordinates:
     def project(self, direction):
         """``direction`` (in ``theta``) without its coefficients' null components.
 
-        The step it makes changes the coefficients within ``range(X^T)``
-        only. The slope along it is the same: the gradient wrt ``coef`` lies
-        in ``range(X^T)`` whenever the coefficients do.
+        The step it makes changes no coefficient along a null direction
+        ``v``. The slope along it is the same: the centred gradient
+        ``X_c^T r + l2_reg_strength * coef`` is orthogonal to ``v`` (``X_c v
+        = 0``) whenever the coefficients are.
         """
         if self.null_basis is None:
             return direction

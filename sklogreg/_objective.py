@@ -46,11 +46,9 @@ class Objective:
         self.l2_reg_strength = np.ascontiguousarray(alpha)
         self._l2_reg_strength = bk.params(self.l2_reg_strength)[:, None]
         self.group_size = loss.group_size
-        # 1 on rows of positive weight, 0 on the others (held-out rows of a
-        # fold); None when every row has weight.
+        # Rows of zero weight in some column (held-out rows of a fold), or None.
         positive = self.sample_weight > 0
-        dtype = self.sample_weight.dtype
-        self.weighted_rows = None if bk.surely(positive) else bk.xp.astype(positive, dtype)
+        self.weightless_rows = None if bk.surely(positive) else ~positive
         self.n_groups = loss.n_columns // loss.group_size
 
     def subset(self, groups):

@@ -276,8 +276,9 @@ def solve_with(
     ``null_basis``: ``"lbfgs"`` keeps its iterates out of the directions no
     prediction sees (:mod:`sklogreg._collinear`); ``"auto"`` finds them,
     callers that solve on the same ``X`` again pass what
-    :func:`~sklogreg._collinear.null_directions` returned once. (``"gd"``
-    needs none: its directions stay in ``range(X^T)``.)
+    :func:`~sklogreg._collinear.null_directions` returned once. ``"gd"``,
+    the textbook algorithm, is left as it is: with an intercept its steps
+    too acquire such components, while the intercept is still off.
 
     Returns
     -------

@@ -38,7 +38,7 @@ def expit(u, xp):
 
 def sum_last(A, xp):
     """Sum over the last axis (dropped)."""
-    if _is_numpy_namespace(xp):
+    if _is_numpy_namespace(xp) and A.shape[-1] <= _SHORT_AXIS:
         return np.einsum("...k->...", A)
     return xp.sum(A, axis=-1)
 
@@ -50,18 +50,28 @@ def max_last(A, xp):
     return xp.max(A, axis=-1)
 
 
+def _shifted(Z, xp):
+    """``Z`` minus its largest entry along the last axis (kept), as SciPy does:
+    rows whose largest entry is not finite are not shifted."""
+    peak = max_last(Z, xp)[..., None]
+    peak = xp.where(xp.isfinite(peak), peak, 0.0)
+    return Z - peak, peak
+
+
 def logsumexp(Z, xp):
     """``log(sum(exp(Z)))`` over the last axis, which is kept (size 1)."""
-    peak = max_last(Z, xp)[..., None]
-    return peak + xp.log(sum_last(xp.exp(Z - peak), xp))[..., None]
+    shifted, peak = _shifted(Z, xp)
+    return peak + xp.log(sum_last(xp.exp(shifted), xp))[..., None]
 
 
 def log_softmax(Z, xp):
-    """``log(softmax(Z))`` over the last axis."""
-    return Z - logsumexp(Z, xp)
+    """``log(softmax(Z))`` over the last axis, without the cancellation of
+    ``Z - logsumexp(Z)`` for large scores."""
+    shifted, _ = _shifted(Z, xp)
+    return shifted - xp.log(sum_last(xp.exp(shifted), xp))[..., None]
 
 
 def softmax(Z, xp):
     """Softmax over the last axis."""
-    shifted = xp.exp(Z - max_last(Z, xp)[..., None])
+    shifted = xp.exp(_shifted(Z, xp)[0])
     return shifted / sum_last(shifted, xp)[..., None]

@@ -73,8 +73,8 @@ def trusted_step(raw, raw_direction, objective, step_size, peak):
     xp = objective.backend.xp
     size = xp.abs(raw)
     reach = xp.abs(raw_direction) / xp.where(size > _TRUST, size, _TRUST)
-    if objective.weighted_rows is not None:
-        reach = reach * objective.weighted_rows
+    if objective.weightless_rows is not None:
+        reach = xp.where(objective.weightless_rows, 0.0, reach)
     reach = objective.backend.host(xp.max(reach, axis=0))
     reach = objective.group_max(reach)
     return np.minimum(

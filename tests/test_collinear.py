@@ -66,6 +66,32 @@ def test_a_dependency_the_sample_misses_is_not_projected_out():
     assert np.abs(X @ found - X[0] @ found).max() < 1e-9 * np.abs(X).max()
 
 
+def test_a_dependency_broken_on_a_few_rows_is_not_projected_out():
+    """In float32, beyond rounding on 10 rows the sample does not hold."""
+    rng = np.random.default_rng(4)
+    A = rng.standard_normal((50_000, 2)).astype(np.float32)
+    X = np.column_stack([A, A[:, 0] + A[:, 1]])
+    X[1:11, 2] += 2e-3
+    for fit_intercept in (True, False):
+        assert null_directions(X, Backend(X), fit_intercept=fit_intercept) is None
+    X[1:11, 2] -= 2e-3  # whole again: found, as rounding allows
+    found = null_directions(X, Backend(X), fit_intercept=True)
+    assert found.shape[1] == 1
+    assert np.abs((X - X[0]) @ found.astype(np.float32)).max() < 1e-5
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_offsets_do_not_hide_a_dependency(dtype):
+    """Features around 3000: rounding is relative to the entries, not their spread."""
+    rng = np.random.default_rng(5)
+    A = rng.standard_normal((5_000, 3)) + 3000
+    X = np.column_stack([A, A[:, 0], A[:, 1] + A[:, 2]]).astype(dtype)
+    found = null_directions(X, Backend(X), fit_intercept=True)
+    assert found.shape[1] == 2
+    residual = (X.astype(np.float64) - X[0]) @ found
+    assert np.abs(residual).max() < 1e3 * np.finfo(dtype).eps * np.abs(X).max()
+
+
 def test_coordinates_keep_every_prediction():
     """Starting from coefficients with invisible components changes no prediction."""
     X, _ = _collinear(n=500)

@@ -222,3 +222,34 @@ def test_separable_without_penalty_stops_at_max_iter(solver):
     assert clf.grad_norm_[0] > 0
     np.testing.assert_array_equal(clf.predict(X), y)  # it separates the data
     assert np.all(np.diff(clf.loss_curve_) <= 0)
+
+
+@pytest.mark.parametrize(
+    "scores",
+    [
+        np.array([[1e4, 1e4 - 1, 0.0]], dtype=np.float32),
+        np.array([[30.0, 10.0, 0.0], [-1e4, 0.0, 1e4]]),
+        np.array([[3e38, 3e38]], dtype=np.float32),
+        np.array([[-1e300, 0.0, 1e-300]]),
+    ],
+)
+def test_softmax_functions_match_scipy(scores):
+    """Log-probabilities of large, nearly equal scores keep their precision."""
+    from scipy.special import log_softmax, softmax
+
+    from sklogreg import _special
+
+    eps = np.finfo(scores.dtype).eps
+    with no_runtime_warnings():
+        ours = (
+            _special.log_softmax(scores, np),
+            _special.softmax(scores, np),
+            _special.logsumexp(scores, np)[:, 0],
+        )
+    expected = (
+        log_softmax(scores, axis=-1),
+        softmax(scores, axis=-1),
+        logsumexp(scores, axis=-1),
+    )
+    for actual, desired in zip(ours, expected, strict=True):
+        np.testing.assert_allclose(actual, desired, rtol=4 * eps, atol=0)
