@@ -233,13 +233,13 @@ def solve(
             and monitor is not None
             and monitor(n_iter, lambda: result.current(state))
         )
-        reasons = np.where(state.grad_norm <= tol, "converged", "")
-        reasons = np.where((reasons == "") & state.stalled, "stalled", reasons)
-        if n_iter == max_iter or stop:
-            reasons = np.where(reasons == "", "callback" if stop else "max_iter", reasons)
-        done = reasons != ""
+        converged = state.grad_norm <= tol
+        last = n_iter == max_iter or stop
+        done = np.ones_like(converged) if last else converged | state.stalled
         if done.any():
-            result.store(state, done, reasons.astype(object), n_iter)
+            reasons = np.where(state.stalled, "stalled", "callback" if stop else "max_iter")
+            reasons = np.where(converged, "converged", reasons).astype(object)
+            result.store(state, done, reasons, n_iter)
             if done.all():
                 break
             state.drop(done)
