@@ -21,6 +21,8 @@ backend reduces over the rows in one blocked pass (:func:`weighted_moments`).
 import numpy as np
 import scipy.sparse as sp
 
+from . import _curvature
+
 
 class Coordinates:
     """A centre and scales: the map between ``theta`` and ``(coef, intercept)``.
@@ -38,17 +40,29 @@ class Coordinates:
         Orthonormal directions no prediction sees
         (:func:`~sklogreg._collinear.null_directions`): the coefficients are
         kept free of them.
+    inverse : ndarray of shape (n_columns, n_coordinates, n_coordinates), default=None
+        The inverse curvature of small problems (:mod:`sklogreg._curvature`),
+        applied by :meth:`metric`.
     """
 
     def __init__(
-        self, mean, scale, intercept_scale, *, fit_intercept, backend, null_basis=None
+        self,
+        mean,
+        scale,
+        intercept_scale,
+        *,
+        fit_intercept,
+        backend,
+        null_basis=None,
+        inverse=None,
     ):
         self.mean, self.scale, self.intercept_scale = mean, scale, intercept_scale
         self.fit_intercept, self.backend = fit_intercept, backend
         self.n_features = scale.shape[1]
         self._mean, self._scale = backend.params(mean), backend.params(scale)
         self._intercept_scale = backend.params(intercept_scale)
-        self.null_basis = null_basis
+        self.null_basis, self.inverse = null_basis, inverse
+        self._inverse = None if inverse is None else backend.params(inverse)
         if null_basis is not None:
             self._null_basis = backend.params(null_basis)
             self._safe_scale = backend.params(np.where(scale > 0, scale, 1))
@@ -77,6 +91,7 @@ class Coordinates:
         backend,
         mean=None,
         null_basis=None,
+        dense=False,
     ):
         """Centre and scale from the weighted curvature of each feature.
 
@@ -97,6 +112,9 @@ class Coordinates:
         mean : ndarray of shape (n_features,), default=None
             The centre; by default the weighted mean of the rows.
         null_basis : ndarray of shape (n_features, n_null), default=None
+        dense : bool, default=False
+            Also the whole inverse curvature (:mod:`sklogreg._curvature`),
+            where it is affordable.
         """
         shift, first, second, total = weighted_moments(X, weights, backend)
         raw = second  # about the shift: exactly zero for a constant column
@@ -122,6 +140,18 @@ class Coordinates:
         scale = np.where(positive, 1 / np.sqrt(np.where(positive, diagonal, 1)), 0)
         curved = total > 0
         intercept_scale = np.where(curved, 1 / np.sqrt(np.where(curved, total, 1)), 1)
+        inverse = None
+        if dense and _curvature.affordable(X, weights.shape[1], len(scale)):
+            inverse = _curvature.inverse_curvature(
+                X,
+                weights,
+                mean=mean if fit_intercept else None,
+                scale=scale,
+                intercept_scale=np.broadcast_to(intercept_scale, len(scale)),
+                l2_reg_strength=l2_reg_strength,
+                group_size=group_size,
+                backend=backend,
+            )
         dtype = backend.host_dtype
         return cls(
             mean.astype(dtype),
@@ -130,6 +160,7 @@ class Coordinates:
             fit_intercept=fit_intercept,
             backend=backend,
             null_basis=null_basis,
+            inverse=inverse,
         )
 
     def rescaled(self, X, weights, l2_reg_strength, *, group_size):
@@ -143,6 +174,7 @@ class Coordinates:
             backend=self.backend,
             mean=self.mean.astype(np.float64),
             null_basis=self.null_basis,
+            dense=self.inverse is not None,
         )
 
     def subset(self, columns):
@@ -152,6 +184,9 @@ class Coordinates:
             scale = scale[columns]
         if len(intercept_scale) > 1:
             intercept_scale = intercept_scale[columns]
+        inverse = self.inverse
+        if inverse is not None and len(inverse) > 1:
+            inverse = inverse[columns]
         return Coordinates(
             self.mean,
             scale,
@@ -159,6 +194,7 @@ class Coordinates:
             fit_intercept=self.fit_intercept,
             backend=self.backend,
             null_basis=self.null_basis,
+            inverse=inverse,
         )
 
     @property
@@ -202,6 +238,14 @@ class Coordinates:
         if not self.fit_intercept:
             return V
         return pxp.concat([V, direction[:, -1:]], axis=1)
+
+    def metric(self, direction):
+        """``direction`` times the inverse curvature, per column (itself without one)."""
+        if self._inverse is None:
+            return direction
+        if self._inverse.shape[0] == 1:
+            return direction @ self._inverse[0, ...]
+        return (direction[:, None, :] @ self._inverse)[:, 0, :]
 
     def pullback(self, grad_coef, grad_intercept):
         """A gradient wrt ``(coef, intercept)`` as the gradient wrt ``theta``.

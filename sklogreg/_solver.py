@@ -66,12 +66,13 @@ class SolverResult:
     def store(self, state, done, reasons, n_iter):
         """Record the final state of the groups ``done`` (a mask over the running ones)."""
         groups = state.groups[done]
-        columns = state.objective.columns(np.flatnonzero(done))
-        coef, intercept = (
-            state.backend.host(a) for a in state.coordinates.to_coef(state.theta)
-        )
-        self.coef[state.objective.columns(groups)] = coef[columns]
-        self.intercept[state.objective.columns(groups)] = intercept[columns]
+        if n_iter > 0:  # before the first step, the start stays exactly as given
+            columns = state.objective.columns(np.flatnonzero(done))
+            coef, intercept = (
+                state.backend.host(a) for a in state.coordinates.to_coef(state.theta)
+            )
+            self.coef[state.objective.columns(groups)] = coef[columns]
+            self.intercept[state.objective.columns(groups)] = intercept[columns]
         self.n_iter[groups] = n_iter
         self.grad_norm[groups] = state.grad_norm[done]
         self.value[groups] = state.value[done]
@@ -296,14 +297,19 @@ def solve_with(
     else:
         if isinstance(null_basis, str):
             null_basis = null_directions(X, bk, fit_intercept=fit_intercept)
+        weights = objective.scaling_weights()
+        if np.any(coef != 0):  # a warm start: the curvature there
+            raw = objective.raw_prediction(bk.params(coef), bk.params(intercept))
+            weights = objective.scaling_weights(objective.loss.gradient(raw)[1])
         coordinates = Coordinates.jacobi(
             X,
-            objective.scaling_weights(),
+            weights,
             objective.l2_reg_strength,
             group_size=objective.group_size,
             fit_intercept=fit_intercept,
             backend=bk,
             null_basis=null_basis,
+            dense=True,
         )
         directions, step = LBFGS(), None
     return solve(
@@ -321,8 +327,9 @@ def solve_with(
 def _iterate(state, result, learning_rate):
     """One step of every running group (none for a group that cannot descend)."""
     bk, objective = state.backend, state.objective
-    direction = state.coordinates.project(
-        state.directions.direction(objective, state.gradient)
+    coordinates = state.coordinates
+    direction = coordinates.project(
+        state.directions.direction(objective, state.gradient, coordinates.metric)
     )
     coef_direction, intercept_direction = state.coordinates.to_coef(direction)
     (raw_direction,) = bk.keep(

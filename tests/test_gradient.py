@@ -189,26 +189,39 @@ def test_groups_are_independent_problems():
     np.testing.assert_allclose(g2(theta[2]), g(theta.ravel()).reshape(theta.shape)[2])
 
 
-def _two_loop(steps, changes, g):
-    """The textbook L-BFGS two-loop recursion (Nocedal and Wright, Alg. 7.4): H g."""
+def _two_loop(steps, changes, g, metric):
+    """The textbook L-BFGS two-loop recursion (Nocedal and Wright, Alg. 7.4): H g,
+    from ``H0 = gamma P`` (``metric`` applies ``P``)."""
     rho = [1 / (y @ s) for s, y in zip(steps, changes, strict=True)]
     q, alphas = g.copy(), []
     for s, y, r in zip(reversed(steps), reversed(changes), reversed(rho), strict=True):
         alphas.append(r * (s @ q))
         q -= alphas[-1] * y
-    r_vec = (steps[-1] @ changes[-1]) / (changes[-1] @ changes[-1]) * q
+    gamma = (steps[-1] @ changes[-1]) / (changes[-1] @ metric(changes[-1]))
+    r_vec = gamma * metric(q)
     for s, y, r, a in zip(steps, changes, rho, reversed(alphas), strict=True):
         r_vec += s * (a - r * (y @ r_vec))
     return r_vec
 
 
+@pytest.mark.parametrize("with_metric", [False, True])
 @pytest.mark.parametrize("n_classes, multi_class", CASES)
-def test_lbfgs_direction_is_the_two_loop_recursion_per_group(n_classes, multi_class):
-    """The compact form equals the two-loop recursion, group by group."""
+def test_lbfgs_direction_is_the_two_loop_recursion_per_group(
+    n_classes, multi_class, with_metric
+):
+    """The compact form equals the two-loop recursion, group by group, from the
+    identity or from a positive definite matrix per column."""
     objective, _, theta = _objective(n_classes, multi_class, True, "plain")
     rng = np.random.default_rng(7)
     n_groups, size = objective.n_groups, theta.size // objective.n_groups
     hessians = [(a @ a.T + np.eye(size)) for a in rng.normal(size=(n_groups, size, size))]
+    width = theta.shape[1]
+    root = rng.normal(size=(width, width))
+    Q = root @ root.T + np.eye(width) if with_metric else np.eye(width)
+
+    def metric(A):  # per column of theta
+        return A @ Q
+
     lbfgs, steps, changes = LBFGS(memory=4), [], []
     for _ in range(4):
         step = rng.normal(size=theta.shape)
@@ -217,13 +230,22 @@ def test_lbfgs_direction_is_the_two_loop_recursion_per_group(n_classes, multi_cl
         steps.append(step)
         changes.append(change.reshape(theta.shape))
     lbfgs.steps, lbfgs.changes = np.stack(steps), np.stack(changes)
+    lbfgs.images = np.stack([metric(y) for y in changes])
     g = rng.normal(size=theta.shape)
-    direction = lbfgs.direction(objective, g)
+    direction = lbfgs.direction(objective, g, metric)
+
+    def per_group(a, k):
+        return a.reshape(n_groups, -1)[k]
+
+    def group_metric(v):  # the columns of one group, each times Q
+        return metric(v.reshape(-1, width)).ravel()
+
     expected = [
         -_two_loop(
-            [s.reshape(n_groups, -1)[k] for s in steps],
-            [y.reshape(n_groups, -1)[k] for y in changes],
-            g.reshape(n_groups, -1)[k],
+            [per_group(s, k) for s in steps],
+            [per_group(y, k) for y in changes],
+            per_group(g, k),
+            group_metric,
         )
         for k in range(n_groups)
     ]

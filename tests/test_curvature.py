@@ -1,0 +1,119 @@
+"""The whole inverse curvature of small problems (L-BFGS's first inverse Hessian).
+
+References: the Hessian bound written out from its definition on the
+centred design, and scikit-learn's Newton fit for the solver that uses it.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_breast_cancer
+
+from sklogreg import ScratchLogisticRegression
+from sklogreg._backend import Backend
+from sklogreg._curvature import _RIDGE, inverse_curvature
+
+from ._helpers import reference_fit
+
+
+def _correlated(n=300, seed=0):
+    """Unscaled, offset, strongly correlated features: ill-conditioned."""
+    rng = np.random.default_rng(seed)
+    base = rng.standard_normal((n, 1))
+    X = 0.99 * base + 0.1 * rng.standard_normal((n, 4))
+    X = X * [1, 10, 0.1, 3] + [0, 50, -2, 1e3]
+    return X, rng
+
+
+def _expected(X, w, mean, scale, intercept_scale, alpha):
+    """``B`` from its definition, for one column."""
+    if mean is None:
+        A, J = X, scale
+        penalty = alpha * scale**2
+    else:
+        A = np.column_stack([X - mean, np.ones(len(X))])
+        J = np.append(scale, intercept_scale)
+        penalty = np.append(alpha * scale**2, 0)
+    B = J[:, None] * (A.T @ (w[:, None] * A)) * J[None, :] + np.diag(penalty)
+    return B + _RIDGE * np.trace(B) / len(B) * np.eye(len(B))
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("n_weights", [1, 3])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_inverse_curvature_inverts_the_hessian_bound(fit_intercept, n_weights, sparse):
+    X, rng = _correlated()
+    weights = rng.uniform(0.1, 1.0, size=(len(X), n_weights)) / len(X)
+    mean = np.average(X, axis=0, weights=weights.sum(axis=1)) if fit_intercept else None
+    scale = rng.uniform(0.01, 1.0, size=(3, X.shape[1]))
+    intercept_scale = rng.uniform(0.5, 2.0, size=3)
+    alpha = np.array([1e-3, 1e-2, 1e-1])
+    data = sp.csr_matrix(X) if sparse else X
+    inverse = inverse_curvature(
+        data,
+        weights,
+        mean=mean,
+        scale=scale,
+        intercept_scale=intercept_scale,
+        l2_reg_strength=alpha,
+        group_size=1,
+        backend=Backend(data),
+    )
+    assert inverse is not None
+    for k in range(3):
+        w = weights[:, k % n_weights]
+        B = _expected(X, w, mean, scale[k], intercept_scale[k], alpha[k])
+        # Sparse X is accumulated about zero (a shift row would densify it):
+        # the offset of 1e3 then costs some digits to cancellation.
+        atol = 1e-6 if sparse and fit_intercept else 1e-8
+        np.testing.assert_allclose(inverse[k] @ B, np.eye(len(B)), atol=atol)
+
+
+def test_coupled_columns_share_their_weights_mean():
+    X, rng = _correlated()
+    weights = rng.uniform(0.1, 1.0, size=(len(X), 4)) / len(X)
+    scale = np.ones((4, X.shape[1])) / X.std(axis=0)
+    options = dict(
+        mean=X.mean(axis=0),
+        scale=scale,
+        intercept_scale=np.ones(4),
+        l2_reg_strength=np.full(4, 1e-3),
+        backend=Backend(X),
+    )
+    coupled = inverse_curvature(X, weights, group_size=2, **options)
+    pairs = weights.reshape(len(X), 2, 2).mean(axis=2)
+    alone = inverse_curvature(X, np.repeat(pairs, 2, axis=1), group_size=1, **options)
+    np.testing.assert_allclose(coupled, alone, rtol=1e-10)
+
+
+def test_well_conditioned_features_keep_the_identity():
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((500, 5))
+    result = inverse_curvature(
+        X,
+        np.full((500, 1), 0.25 / 500),
+        mean=X.mean(axis=0),
+        scale=np.ones((1, 5)) * 2,
+        intercept_scale=np.ones(1) * 2,
+        l2_reg_strength=np.array([1 / 500]),
+        group_size=1,
+        backend=Backend(X),
+    )
+    assert result is None
+
+
+@pytest.mark.parametrize("multi_class", ["ovr", "multinomial"])
+def test_fits_that_use_it_reach_the_optimum(multi_class):
+    """Raw breast cancer (condition ~1e4 after scaling) and a 3-class version."""
+    X, y = load_breast_cancer(return_X_y=True)
+    if multi_class == "multinomial":
+        y = np.digitize(X[:, 0], np.quantile(X[:, 0], [1 / 3, 2 / 3]))
+    coef, intercept, _ = reference_fit(X, y, multi_class=multi_class)
+    model = ScratchLogisticRegression(tol=1e-9, multi_class=multi_class).fit(X, y)
+    assert set(model.stop_reason_) == {"converged"}
+    scale = np.abs(coef).max()
+    np.testing.assert_allclose(model.coef_, coef, atol=1e-5 * scale)
+    ours = model.intercept_
+    if multi_class == "multinomial":  # intercepts up to a common shift
+        intercept, ours = intercept - intercept.mean(), ours - ours.mean()
+    np.testing.assert_allclose(ours, intercept, atol=1e-5 * max(scale, 1))
