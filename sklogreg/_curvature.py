@@ -4,12 +4,14 @@ Jacobi scaling (:mod:`sklogreg._coordinates`) equalizes the diagonal of the
 Hessian; on unscaled or correlated features the rest of it still leaves
 L-BFGS many iterations to learn. Where the features are few and that rest
 matters (the scaled matrix is ill-conditioned), the solver starts its
-curvature memory from the inverse of the Hessian bound itself,
+curvature memory from the inverse of that Hessian itself,
 
     B = J^T [X - mean, 1]^T W [X - mean, 1] J + diag(l2_reg_strength * scale^2, 0) + r I
 
 in ``theta`` (``J`` the Jacobi map of :class:`Coordinates`, ``W`` the row
-weights the scaling uses, ``r`` a small ridge), instead of the identity.
+weights the scaling uses: the bound at a cold start, the curvature at the
+point from a warm start or a rescale; ``r`` a small ridge), instead of the
+identity.
 Directions no prediction sees are removed from every step separately
 (:mod:`sklogreg._collinear`). Its cost, a weighted Gram matrix of ``X`` and
 one Cholesky factorization per column, is bounded by ``_FLOPS``; beyond it

@@ -99,17 +99,19 @@ class LBFGS:
         self.steps, self.changes, self.images = pair
 
     def direction(self, objective, gradient, metric=None):
-        """``-H g``; ``-P g`` in a group where that would not descend.
+        """``-H g``; ``-g`` in a group where that would not descend.
 
         ``metric`` applies ``P``, the initial inverse Hessian up to the
         factor ``gamma`` (the identity when None).
         """
-        metric = metric or (lambda a: a)
+        metric = metric or _same
         if self._last is not None:
             self._add_pair(objective, gradient, metric)
-        first = -metric(gradient)  # -P g descends: P is positive definite
-        if self.steps is None:
-            return first
+        first = -metric(gradient)
+        if self.steps is None:  # -P g descends, unless rounding made P indefinite
+            if metric is _same:
+                return first
+            return self._descending(objective, gradient, first)
         bk, pxp = objective.backend, objective.backend.pxp
         n_groups, m = objective.n_groups, self.steps.shape[0]
 
@@ -139,14 +141,18 @@ class LBFGS:
             + Zt @ bk.params(b, dtype=bk.host_dtype)
         )
         direction = -pxp.reshape(pxp.astype(H_g, dtype), gradient.shape)
-        return self._descending(objective, gradient, direction, first)
+        return self._descending(objective, gradient, direction)
 
     @staticmethod
-    def _descending(objective, gradient, direction, fallback=None):
-        """``direction`` where it descends; elsewhere ``fallback``, or ``-g``."""
+    def _descending(objective, gradient, direction):
+        """``direction`` where it descends; elsewhere ``-g``."""
         descends = objective.params_sum(gradient * direction) < 0
         if descends.all():
             return direction
-        fallback = -gradient if fallback is None else fallback
         spread = objective.spread(descends)[:, None] > 0
-        return objective.backend.pxp.where(spread, direction, fallback)
+        return objective.backend.pxp.where(spread, direction, -gradient)
+
+
+def _same(a):
+    """The identity metric."""
+    return a

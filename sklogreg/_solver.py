@@ -66,7 +66,9 @@ class SolverResult:
     def store(self, state, done, reasons, n_iter):
         """Record the final state of the groups ``done`` (a mask over the running ones)."""
         groups = state.groups[done]
-        if n_iter > 0:  # before the first step, the start stays exactly as given
+        # Before the first step the start stays exactly as given, unless the
+        # coordinates removed null components from it.
+        if n_iter > 0 or state.coordinates.null_basis is not None:
             columns = state.objective.columns(np.flatnonzero(done))
             coef, intercept = (
                 state.backend.host(a) for a in state.coordinates.to_coef(state.theta)

@@ -148,3 +148,19 @@ def test_default_fit_is_near_the_optimum(case):
     # stops far away on these unscaled features.
     distance = np.linalg.norm(model.coef_ - coef) / np.linalg.norm(coef)
     assert distance <= 1e-3
+
+
+def test_a_warm_start_with_invisible_components_returns_them_removed():
+    """Even when the start already meets tol: the fit reports the point it checked."""
+    rng = np.random.default_rng(6)
+    A = rng.standard_normal((500, 3))
+    X = np.column_stack([A, A[:, 0]])
+    y = (A @ [1.0, -1.0, 0.5] + rng.logistic(size=500) > 0).astype(int)
+    coef, intercept, _ = reference_fit(X, y, multi_class="ovr")
+    model = ScratchLogisticRegression(warm_start=True, tol=1e-3)
+    model.coef_ = coef + [[0.5, 0.0, 0.0, -0.5]]  # invisible: columns 0 and 3 are equal
+    model.intercept_ = intercept.copy()
+    model.fit(X, y)
+    assert model.n_iter_[0] == 0
+    np.testing.assert_allclose(model.coef_, coef, atol=1e-8)
+    np.testing.assert_allclose(model.intercept_, intercept, atol=1e-8)
