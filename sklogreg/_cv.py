@@ -4,6 +4,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.callback import CallbackSupportMixin, with_callbacks
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils import Bunch
@@ -31,7 +32,9 @@ from ._predict import PredictionMixin
 from ._targets import encode_targets
 
 
-class ScratchLogisticRegressionCV(ClassifierMixin, PredictionMixin, BaseEstimator):
+class ScratchLogisticRegressionCV(
+    ClassifierMixin, PredictionMixin, CallbackSupportMixin, BaseEstimator
+):
     """Logistic regression with ``C`` chosen by cross-validation.
 
     Every fold is a set of columns of one problem (the same ``X``, zero
@@ -149,6 +152,7 @@ class ScratchLogisticRegressionCV(ClassifierMixin, PredictionMixin, BaseEstimato
         return ScratchLogisticRegression(**mine, **params)
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @with_callbacks
     def fit(self, X, y, sample_weight=None, **params):
         """Fit every fold along the path of ``C``, choose ``C``, refit.
 
@@ -194,15 +198,27 @@ class ScratchLogisticRegressionCV(ClassifierMixin, PredictionMixin, BaseEstimato
         self.Cs_ = np.sort(np.asarray(Cs, dtype=np.float64))
         self._coupled = is_coupled(len(classes), self.multi_class)
         options = {k: getattr(self, k) for k in _OPTIONS}
+        context = self._init_callback_context(max_subtasks=None)
+        task = {"estimator": self, "X": X, "y": y, "metadata": {"sample_weight": s}}
+        context.call_on_fit_task_begin(**task)
+
+        def on_C(C, solve):  # every value of C (of every batch of folds) is a task
+            subtask = context.subcontext(task_name="C")
+            subtask.call_on_fit_task_begin(**task)
+            result = solve()
+            subtask.call_on_fit_task_end(**task)
+            return result
+
         coef, intercept, self.n_iter_, self.stop_reasons_ = fit_path(
             X, Y, s, classes, [train for train, _ in splits], self.Cs_,
-            backend=backend, options=options,
+            backend=backend, options=options, on_C=on_C,
         )  # fmt: skip
         self.coefs_paths_ = coef
         if self.fit_intercept:
             self.coefs_paths_ = np.concatenate([coef, intercept[..., None]], axis=-1)
         self.scores_ = self._fold_scores(X, y, splits, coef, intercept, routed.scorer.score)
-        self._choose(X, y, s, coef, intercept)
+        self._choose(X, y, s, coef, intercept, context)
+        context.call_on_fit_task_end(**task, reconstruction_attributes={})
         return self
 
     def _fold_scores(self, X, y, splits, coef, intercept, score_params):
@@ -241,15 +257,20 @@ class ScratchLogisticRegressionCV(ClassifierMixin, PredictionMixin, BaseEstimato
         model.n_features_in_ = self.n_features_in_
         return model
 
-    def _choose(self, X, y, s, coef, intercept):
-        """``C_``, then the refit or the folds' average."""
+    def _choose(self, X, y, s, coef, intercept, context):
+        """``C_``, then the refit (a callback task, its iterations below it) or
+        the folds' average."""
         best = int(np.argmax(self.scores_.mean(axis=0)))
         if self.refit:
             self.C_ = float(self.Cs_[best])
             model = self._single(C=self.C_, warm_start=True)
             model.coef_ = coef[:, best].mean(axis=0)
             model.intercept_ = intercept[:, best].mean(axis=0)
-            self.best_estimator_ = model.fit(X, y, sample_weight=s)
+            subtask = context.subcontext(task_name="refit")
+            with subtask.propagate_callback_context(model):
+                subtask.call_on_fit_task_begin(estimator=self, X=X, y=y)
+                self.best_estimator_ = model.fit(X, y, sample_weight=s)
+                subtask.call_on_fit_task_end(estimator=self, X=X, y=y)
             model = self.best_estimator_
         else:
             per_fold = np.argmax(self.scores_, axis=1)

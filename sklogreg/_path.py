@@ -12,6 +12,8 @@ Columns multiply the per-sample arrays (``n_samples x n_folds x n_classes``):
 folds are solved in batches whose columns fit in ``_BUDGET_BYTES``.
 """
 
+from functools import partial
+
 import numpy as np
 
 from ._collinear import null_directions
@@ -28,7 +30,7 @@ _BUDGET_BYTES = 2**28
 _ARRAYS_PER_COLUMN = 10
 
 
-def fit_path(X, Y, sample_weight, classes, folds, Cs, *, backend, options):
+def fit_path(X, Y, sample_weight, classes, folds, Cs, *, backend, options, on_C=None):
     """Coefficients of every fold at every ``C``, warm-started along the path.
 
     Parameters
@@ -46,6 +48,9 @@ def fit_path(X, Y, sample_weight, classes, folds, Cs, *, backend, options):
     options : dict
         ``multi_class``, ``class_weight``, ``fit_intercept``, ``solver``,
         ``learning_rate``, ``tol``, ``max_iter``, ``verbose`` (a line per ``C``).
+    on_C : callable or None
+        Runs each solve: ``on_C(C, solve)`` must call ``solve()`` and return
+        its result (a progress hook).
 
     Returns
     -------
@@ -71,7 +76,7 @@ def fit_path(X, Y, sample_weight, classes, folds, Cs, *, backend, options):
         columns = _fold_columns(
             X, Y, sample_weight, classes, trains, coupled, backend, options
         )
-        _solve_path(X, columns, Cs, backend, options, coupled)
+        _solve_path(X, columns, Cs, backend, options, coupled, on_C)
         for out, key in ((coef, "coef"), (intercept, "intercept")):
             out[chosen.start : chosen.stop] = columns[key]
         n_iter[chosen.start : chosen.stop] = columns["n_iter"]
@@ -110,7 +115,7 @@ def _fold_columns(X, Y, sample_weight, classes, train_sets, coupled, backend, op
     }
 
 
-def _solve_path(X, columns, Cs, backend, options, coupled):
+def _solve_path(X, columns, Cs, backend, options, coupled, on_C):
     """Solve the batch's columns at each ``C`` in turn, warm-started."""
     n_columns = columns["targets"].shape[1]
     if coupled:
@@ -129,7 +134,8 @@ def _solve_path(X, columns, Cs, backend, options, coupled):
         objective = Objective(
             X, loss, columns["weights"], alpha, fit_intercept=options["fit_intercept"]
         )
-        result = solve_with(
+        solve = partial(
+            solve_with,
             objective,
             coef,
             intercept,
@@ -139,6 +145,7 @@ def _solve_path(X, columns, Cs, backend, options, coupled):
             max_iter=options["max_iter"],
             null_basis=null_basis,
         )
+        result = solve() if on_C is None else on_C(C, solve)
         coef, intercept = result.coef, result.intercept
         if options["verbose"]:
             converged = np.mean(result.stop_reason == "converged")

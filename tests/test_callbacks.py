@@ -122,3 +122,54 @@ def test_no_callback_no_subtasks():
     clf = ScratchLogisticRegression().fit(X, y)
     assert not hasattr(clf, "_callback_fit_ctx")
     assert clf.stop_reason_ == ["converged"] * 3
+
+
+class _Tasks:
+    """A callback that records the name of every task that ends."""
+
+    def __init__(self):
+        self.names = []
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context):
+        self.names.append(context.task_name)
+
+
+def test_cv_reports_each_value_of_C_and_the_refit():
+    from sklogreg import ScratchLogisticRegressionCV
+
+    X, y = standardized("breast_cancer")
+    tasks = _Tasks()
+    model = ScratchLogisticRegressionCV(Cs=4, cv=3).set_callbacks(tasks).fit(X, y)
+    assert tasks.names == ["C"] * 4 + ["refit", "fit"]
+    assert model.best_estimator_ is not None
+
+
+class _PropagatedTasks(_Tasks):
+    """The same, propagated to sub-estimators (as ProgressBar is)."""
+
+    max_propagation_depth = None
+
+
+def test_propagated_callbacks_follow_the_cv_path_into_the_refit():
+    from sklogreg import ScratchLogisticRegressionCV
+
+    X, y = standardized("iris")
+    tasks = _PropagatedTasks()
+    model = ScratchLogisticRegressionCV(Cs=3, cv=3).set_callbacks(tasks).fit(X, y)
+    refit = model.best_estimator_
+    iterations = ["iteration"] * int(refit.n_iter_.max())
+    # The refit's own task tree is merged into the "refit" task (scikit-learn's
+    # propagation), so its end is reported as the refit's "fit".
+    assert tasks.names == ["C"] * 3 + [*iterations, "fit", "fit"]
+    reference = ScratchLogisticRegressionCV(Cs=3, cv=3).fit(X, y)
+    np.testing.assert_array_equal(model.coef_, reference.coef_)
+    ScratchLogisticRegressionCV(Cs=3, cv=3).set_callbacks(ProgressBar()).fit(X, y)
