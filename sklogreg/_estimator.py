@@ -60,8 +60,11 @@ class ScratchLogisticRegression(
         ``"lbfgs"``: limited-memory BFGS -- gradient descent along directions
         corrected by the curvature of the last 10 steps -- in centred and
         diagonally scaled coordinates, each step by a Newton-started line
-        search on the tracked linear predictor. ``"gd"``: plain batch gradient
-        descent, the textbook algorithm.
+        search on the tracked linear predictor; it stays out of the
+        directions exactly collinear features leave unseen, and on small
+        ill-conditioned problems starts from the whole inverse curvature
+        (user guide). ``"gd"``: plain batch gradient descent, the textbook
+        algorithm.
     learning_rate : "auto" or float, default="auto"
         Step of ``solver="gd"``: ``"auto"`` is ``1 / L``, ``L`` the Lipschitz
         constant of the gradient (power iteration); a positive float is a
