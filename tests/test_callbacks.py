@@ -13,11 +13,8 @@ from sklogreg import ScratchLogisticRegression
 from ._helpers import load, standardized
 
 
-class _StopAfter:
-    """A callback that asks to stop after ``n`` iterations, and counts the calls."""
-
-    def __init__(self, n):
-        self.n, self.ends = n, 0
+class _Callback:
+    """The hooks of a fit callback, doing nothing."""
 
     def setup(self, estimator, context):
         pass
@@ -27,6 +24,16 @@ class _StopAfter:
 
     def on_fit_task_begin(self, estimator, context):
         pass
+
+    def on_fit_task_end(self, estimator, context):
+        pass
+
+
+class _StopAfter(_Callback):
+    """A callback that asks to stop after ``n`` iterations, and counts the calls."""
+
+    def __init__(self, n):
+        self.n, self.ends = n, 0
 
     def on_fit_task_end(self, estimator, context):
         if context.task_name != "iteration":
@@ -124,20 +131,11 @@ def test_no_callback_no_subtasks():
     assert clf.stop_reason_ == ["converged"] * 3
 
 
-class _Tasks:
+class _Tasks(_Callback):
     """A callback that records the name of every task that ends."""
 
     def __init__(self):
         self.names = []
-
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
 
     def on_fit_task_end(self, estimator, context):
         self.names.append(context.task_name)
