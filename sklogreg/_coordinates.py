@@ -116,7 +116,10 @@ class Coordinates:
             Also the whole inverse curvature (:mod:`sklogreg._curvature`),
             where it is affordable.
         """
-        shift, first, second, total = weighted_moments(X, weights, backend)
+        # The whole Gram matrix too, in the same pass, where it will serve.
+        dense = dense and _curvature.affordable(X, weights.shape[1], len(l2_reg_strength))
+        moments = weighted_moments(X, weights, backend, products=dense)
+        shift, first, second, total, _ = moments
         raw = second  # about the shift: exactly zero for a constant column
         if not fit_intercept:
             mean = np.zeros(X.shape[1])
@@ -141,16 +144,14 @@ class Coordinates:
         curved = total > 0
         intercept_scale = np.where(curved, 1 / np.sqrt(np.where(curved, total, 1)), 1)
         inverse = None
-        if dense and _curvature.affordable(X, weights.shape[1], len(scale)):
+        if dense:
             inverse = _curvature.inverse_curvature(
-                X,
-                weights,
+                moments,
                 mean=mean if fit_intercept else None,
                 scale=scale,
                 intercept_scale=np.broadcast_to(intercept_scale, len(scale)),
                 l2_reg_strength=l2_reg_strength,
                 group_size=group_size,
-                backend=backend,
             )
         dtype = backend.host_dtype
         return cls(
@@ -240,9 +241,7 @@ class Coordinates:
         return pxp.concat([V, direction[:, -1:]], axis=1)
 
     def metric(self, direction):
-        """``direction`` times the inverse curvature, per column (itself without one)."""
-        if self._inverse is None:
-            return direction
+        """``direction`` times the inverse curvature, per column (if there is one)."""
         if self._inverse.shape[0] == 1:
             return direction @ self._inverse[0, ...]
         return (direction[:, None, :] @ self._inverse)[:, 0, :]
@@ -266,26 +265,35 @@ def _group_mean(a, group_size):
     return np.repeat(grouped, group_size, axis=0)
 
 
-def weighted_moments(X, weights, backend):
+def weighted_moments(X, weights, backend, products=False):
     """Weighted first and second moments of ``X``'s columns about a shift.
 
     Returns ``shift`` (a row of ``X``, or zeros for sparse ``X``, which a
     shift would densify), ``weights^T (X - shift)``, ``weights^T (X -
-    shift)**2`` and the column sums of ``weights``: on the host in float64,
-    of shapes ``(n_features,)``, ``(m, n_features)``, ``(m, n_features)`` and
-    ``(m,)`` for ``weights`` of shape ``(n_samples, m)``. One blocked pass
-    over ``X`` (see :meth:`Backend.row_blocks`).
+    shift)**2``, the column sums of ``weights`` and, with ``products``, the
+    Gram matrices ``(X - shift)^T diag(weights_k) (X - shift)`` (else None):
+    on the host in float64, of shapes ``(n_features,)``, ``(m, n_features)``,
+    ``(m, n_features)``, ``(m,)`` and ``(m, n_features, n_features)`` for
+    ``weights`` of shape ``(n_samples, m)``. One blocked pass over ``X`` (see
+    :meth:`Backend.row_blocks`).
     """
     bk = backend
     sparse = sp.issparse(X)
     shift = np.zeros(X.shape[1]) if sparse else bk.host(X[0, ...]).astype(np.float64)
     shift_rows = None if sparse else bk.params(shift)
-    first = second = 0
+    first = second = gram = 0
     for rows in bk.row_blocks(X):
         block = X[rows] if sparse else X[rows, ...] - shift_rows
         squared = block.multiply(block) if sparse else block * block
         w = weights[rows, ...].T
         first = first + bk.dot(w, block)
         second = second + bk.dot(w, squared)
-    moments = bk.collect(first, second, bk.xp.sum(weights, axis=0))
-    return (shift, *(bk.host(m).astype(np.float64) for m in moments))
+        if products:
+            weighted = [
+                block.multiply(w[k, :][:, None]) if sparse else w[k, :][:, None] * block
+                for k in range(w.shape[0])
+            ]
+            gram = gram + bk.xp.stack([bk.dot(block.T, a) for a in weighted])
+    moments = [first, second, bk.xp.sum(weights, axis=0)] + ([gram] if products else [])
+    moments = [bk.host(m).astype(np.float64) for m in bk.collect(*moments)]
+    return (shift, *moments[:3], moments[3] if products else None)

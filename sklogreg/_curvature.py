@@ -13,8 +13,9 @@ weights the scaling uses: the bound at a cold start, the curvature at the
 point from a warm start or a rescale; ``r`` a small ridge), instead of the
 identity.
 Directions no prediction sees are removed from every step separately
-(:mod:`sklogreg._collinear`). Its cost, a weighted Gram matrix of ``X`` and
-one symmetric eigendecomposition per column, is bounded by ``_FLOPS``; beyond it
+(:mod:`sklogreg._collinear`). Its cost, a weighted Gram matrix of ``X``
+(accumulated in the pass that gives the diagonal scaling its moments) and one
+symmetric eigendecomposition per column, is bounded by ``_FLOPS``; beyond it
 the identity remains.
 """
 
@@ -45,7 +46,7 @@ def affordable(X, n_weights, n_columns):
 
 
 def inverse_curvature(
-    X, weights, *, mean, scale, intercept_scale, l2_reg_strength, group_size, backend
+    moments, *, mean, scale, intercept_scale, l2_reg_strength, group_size
 ):
     """``B^-1`` per column (host float64), or None.
 
@@ -54,9 +55,9 @@ def inverse_curvature(
 
     Parameters
     ----------
-    X : array or CSR matrix of shape (n_samples, n_features)
-    weights : array of shape (n_samples, 1) or (n_samples, n_columns)
-        The row weights of the scaling.
+    moments : tuple
+        :func:`~sklogreg._coordinates.weighted_moments` of ``X`` under the
+        row weights of the scaling, with ``products=True``.
     mean : ndarray of shape (n_features,) or None
         The centre; None without an intercept.
     scale : ndarray of shape (n_columns, n_features)
@@ -64,13 +65,22 @@ def inverse_curvature(
     l2_reg_strength : ndarray of shape (n_columns,)
     group_size : int
         Coupled columns share one matrix, from their weights' mean.
-    backend : Backend
 
     Returns
     -------
     ndarray of shape (n_columns, n_coordinates, n_coordinates) or None
     """
-    gram, first, total = _weighted_gram(X, weights, mean, backend)
+    shift, first, _, total, gram = moments
+    # Moments about the centre from moments about the shift (a row of X), so
+    # that features with a large offset lose nothing to cancellation.
+    delta = (np.zeros_like(shift) if mean is None else mean) - shift
+    gram = (
+        gram
+        - first[:, :, None] * delta[None, None, :]
+        - delta[None, :, None] * first[:, None, :]
+        + total[:, None, None] * np.outer(delta, delta)
+    )
+    first = first - total[:, None] * delta
     if group_size > 1 and len(gram) > 1:
         gram, first, total = (
             np.repeat(a.reshape(-1, group_size, *a.shape[1:]).mean(axis=1), group_size, 0)
@@ -103,37 +113,3 @@ def inverse_curvature(
         return None
     inverses = (vectors / values[:, None, :]) @ np.transpose(vectors, (0, 2, 1))
     return (inverses + np.transpose(inverses, (0, 2, 1))) / 2
-
-
-def _weighted_gram(X, weights, mean, backend):
-    """``sum_i w_ik (x_i - c)(x_i - c)^T``, ``sum_i w_ik (x_i - c)`` and ``sum_i w_ik``.
-
-    ``c`` is ``mean`` (zero when None). Accumulated about a row of ``X`` (zero
-    for sparse ``X``), then moved to ``c`` exactly, so that features with a
-    large offset lose nothing to cancellation. Host float64, one pass.
-    """
-    bk = backend
-    sparse = hasattr(X, "nnz")
-    shift = np.zeros(X.shape[1]) if sparse else bk.host(X[0, ...]).astype(np.float64)
-    shift_rows = None if sparse else bk.params(shift)
-    gram = first = 0
-    for rows in bk.row_blocks(X):
-        block = X[rows] if sparse else X[rows, ...] - shift_rows
-        w = weights[rows, ...]
-        first = first + bk.dot(w.T, block)
-        weighted = [
-            block.multiply(w[:, k : k + 1]) if sparse else w[:, k : k + 1] * block
-            for k in range(w.shape[1])
-        ]
-        gram = gram + bk.xp.stack([bk.dot(block.T, a) for a in weighted])
-    gram, first, total = bk.collect(gram, first, bk.xp.sum(weights, axis=0))
-    gram, first, total = (bk.host(a).astype(np.float64) for a in (gram, first, total))
-    delta = (np.zeros_like(shift) if mean is None else mean) - shift
-    # Moments about c = shift + delta from moments about the shift.
-    gram = (
-        gram
-        - first[:, :, None] * delta[None, None, :]
-        - delta[None, :, None] * first[:, None, :]
-        + total[:, None, None] * np.outer(delta, delta)
-    )
-    return gram, first - total[:, None] * delta, total

@@ -92,13 +92,15 @@ class SolverResult:
 class _State:
     """The running groups: their objective, coordinates, iterate and derivatives."""
 
-    def __init__(self, objective, coordinates, theta, directions):
+    def __init__(self, objective, coordinates, theta, directions, raw=None):
         self.objective, self.coordinates, self.theta = objective, coordinates, theta
         self.directions = directions
         self.backend = objective.backend
         self.groups = np.arange(objective.n_groups)
         coef, intercept = coordinates.to_coef(theta)
-        if self.backend.surely(coef == 0):  # a cold start: no pass over X
+        if raw is not None:  # the caller's, at the same predictions
+            self.raw = raw
+        elif self.backend.surely(coef == 0):  # a cold start: no pass over X
             shape = (objective.X.shape[0], objective.loss.n_columns)
             self.raw = self.backend.xp.zeros(
                 shape, dtype=coef.dtype, device=self.backend.device
@@ -189,6 +191,7 @@ def solve(
     rescale=True,
     verbose=0,
     monitor=None,
+    raw=None,
 ):
     """Minimize ``objective`` from ``(coef, intercept)``.
 
@@ -217,13 +220,16 @@ def solve(
         ``current()`` returns the host ``(coef, intercept)`` of all groups;
         a true return value stops every running group ("callback").
 
+    raw : array of shape (n_samples, n_columns) or None
+        ``X coef^T + intercept`` at the start, if the caller has it.
+
     Returns
     -------
     SolverResult
     """
     result = SolverResult(coef, intercept, objective.n_groups)
     theta = coordinates.from_coef(coef, intercept)
-    state = _State(objective, coordinates, theta, directions)
+    state = _State(objective, coordinates, theta, directions, raw)
     for n_iter in range(max_iter + 1):
         state.evaluate()
         if n_iter == 0:
@@ -288,6 +294,7 @@ def solve_with(
     SolverResult
     """
     X, fit_intercept, bk = objective.X, objective.fit_intercept, objective.backend
+    raw = None
     if solver == "gd":
         coordinates = Coordinates.identity(
             X.shape[1], fit_intercept=fit_intercept, backend=bk
@@ -300,8 +307,11 @@ def solve_with(
         if isinstance(null_basis, str):
             null_basis = null_directions(X, bk, fit_intercept=fit_intercept)
         weights = objective.scaling_weights()
-        if np.any(coef != 0):  # a warm start: the curvature there
-            raw = objective.raw_prediction(bk.params(coef), bk.params(intercept))
+        if np.any(coef != 0):  # a warm start: the curvature there (and its raw
+            # prediction, which the loop then needs not compute again)
+            (raw,) = bk.keep(
+                objective.raw_prediction(bk.params(coef), bk.params(intercept))
+            )
             weights = objective.scaling_weights(objective.loss.gradient(raw)[1])
         coordinates = Coordinates.jacobi(
             X,
@@ -322,6 +332,7 @@ def solve_with(
         learning_rate=step,
         directions=directions,
         rescale=solver != "gd",
+        raw=raw,
         **options,
     )
 
@@ -330,8 +341,9 @@ def _iterate(state, result, learning_rate):
     """One step of every running group (none for a group that cannot descend)."""
     bk, objective = state.backend, state.objective
     coordinates = state.coordinates
+    metric = coordinates.metric if coordinates.inverse is not None else None
     direction = coordinates.project(
-        state.directions.direction(objective, state.gradient, coordinates.metric)
+        state.directions.direction(objective, state.gradient, metric)
     )
     coef_direction, intercept_direction = state.coordinates.to_coef(direction)
     (raw_direction,) = bk.keep(
