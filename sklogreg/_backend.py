@@ -46,8 +46,10 @@ class Backend:
 
     def __init__(self, X):
         xp, _, device = get_namespace_and_device(X)
-        self.xp, self.device, self.dtype = xp, device, X.dtype
         self._numpy = _is_numpy_namespace(xp)
+        if self._numpy:  # NumPy 2 is itself an array API namespace, without
+            xp = np  # the compatibility layer's call overhead
+        self.xp, self.device, self.dtype = xp, device, X.dtype
         self._lazy = _is_xp_namespace(xp, "dask.array")
         # The namespace of parameter-side arrays.
         self.pxp = np_compat if self._lazy else xp

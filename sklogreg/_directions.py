@@ -20,15 +20,15 @@ class SteepestDescent:
     """``-g``: plain gradient descent."""
 
     def direction(self, objective, gradient, metric=None):
-        return -gradient
+        return -gradient, -objective.params_sum(gradient * gradient)
 
-    def record(self, gradient, step):
+    def record(self, step):
         pass
 
     def forget(self):
         pass
 
-    def take(self, backend, columns):
+    def take(self, backend, columns, groups):
         pass
 
 
@@ -44,10 +44,15 @@ class LBFGS:
     with ``S``, ``Y`` the stored steps and gradient changes, ``P`` the
     metric (the identity, or the inverse curvature), ``Z = P Y``, ``R`` the
     upper triangle of ``S^T Y``, ``D`` its diagonal and ``gamma = s^T y /
-    y^T P y`` of the newest pair. Every group's inner products come from a few batched
-    products on the parameter side and one small solve per group on the
-    host, the same dozen array calls whatever ``memory`` is (the two-loop
-    recursion needs four per pair).
+    y^T P y`` of the newest pair.
+
+    The small matrices ``R^-1``, ``D`` and ``Y^T Z`` are kept per group on
+    the host in float64 and updated as pairs come and go (a new pair borders
+    ``R^-1`` with one column; dropping the oldest removes its first row and
+    column). An iteration then needs one batched product of the stored
+    vectors with ``[g, y, z]`` of the newest pair, one with the small
+    coefficients, and one application of ``P``: the same few array calls
+    whatever ``memory`` is (the two-loop recursion needs four per pair).
 
     Parameters
     ----------
@@ -61,98 +66,120 @@ class LBFGS:
 
     def forget(self):
         """Drop every pair (the coordinates changed)."""
-        # Pairs stacked on a first axis: (pairs, n_columns, n_coordinates);
-        # images are the changes times the metric P.
-        self.steps = self.changes = self.images = None
-        self._last = None  # (gradient, step) of the last iteration
+        # Parameter side, (n_columns, pairs, 3, n_coordinates): per pair its
+        # gradient change y, image z = P y and step s.
+        self.pairs = None
+        # Host, per group: R^-1 (pairs x pairs), D (pairs) and Y^T Z.
+        self._inv_R = self._D = self._YZ = None
+        self._here = None  # (gradient, P gradient) of the last direction
+        self._last = None  # ... and the step taken from there
 
-    def record(self, gradient, step):
-        """The step just taken from where the gradient was ``gradient``."""
-        self._last = (gradient, step)
+    def record(self, step):
+        """The step just taken from the point of the last :meth:`direction`."""
+        self._last = (*self._here, step)
 
-    def take(self, backend, columns):
-        """Keep the ``columns`` (host indices) of the running groups."""
-        if self.steps is not None:
-            self.steps, self.changes, self.images = (
-                backend.take(a, columns, axis=1)
-                for a in (self.steps, self.changes, self.images)
+    def take(self, backend, columns, groups):
+        """Keep the ``columns`` and ``groups`` (host indices) of the running groups."""
+        if self.pairs is not None:
+            self.pairs = backend.take(self.pairs, columns, axis=0)
+            self._inv_R, self._D, self._YZ = (
+                a[groups] for a in (self._inv_R, self._D, self._YZ)
             )
         if self._last is not None:
             self._last = tuple(backend.take(a, columns, axis=0) for a in self._last)
-
-    def _add_pair(self, objective, gradient, metric):
-        previous, step = self._last
-        change = gradient - previous
-        # Only pairs of positive curvature in every group keep H positive
-        # definite; a zero step (a stalled group) is the usual exception.
-        if not np.all(objective.params_sum(step * change) > 0):
-            return
-        pxp = objective.backend.pxp
-        pair = [a[None, ...] for a in (step, change, metric(change))]
-        if self.steps is not None:
-            kept = max(self.steps.shape[0] - self.memory + 1, 0)
-            stored = (self.steps, self.changes, self.images)
-            pair = [
-                pxp.concat([a[kept:, ...], b], axis=0)
-                for a, b in zip(stored, pair, strict=True)
-            ]
-        self.steps, self.changes, self.images = pair
 
     def direction(self, objective, gradient, metric=None):
         """``-H g``; ``-g`` in a group where that would not descend.
 
         ``metric`` applies ``P``, the initial inverse Hessian up to the
         factor ``gamma`` (the identity when None).
+
+        Returns
+        -------
+        direction : array of the shape of ``gradient``
+        slope : ndarray of shape (n_groups,)
+            ``g^T direction`` per group (host).
         """
-        metric = metric or _same
-        if self._last is not None:
-            self._add_pair(objective, gradient, metric)
-        first = -metric(gradient)
-        if self.steps is None:  # -P g descends, unless rounding made P indefinite
-            if metric is _same:
-                return first
-            return self._descending(objective, gradient, first)
         bk, pxp = objective.backend, objective.backend.pxp
-        n_groups, m = objective.n_groups, self.steps.shape[0]
-
-        def by_group(stacked):  # (n_groups, m, group_size * n_coordinates)
-            return pxp.permute_dims(pxp.reshape(stacked, (m, n_groups, -1)), (1, 0, 2))
-
-        S, Y, Z = by_group(self.steps), by_group(self.changes), by_group(self.images)
-        g = pxp.reshape(gradient, (n_groups, -1, 1))
-        minus_Pg = pxp.reshape(first, (n_groups, -1, 1))
-        St, Zt = (pxp.permute_dims(a, (0, 2, 1)) for a in (S, Z))
-        SY, YZ, Sg, Zg = (
-            bk.host(a) for a in (S @ pxp.permute_dims(Y, (0, 2, 1)), Y @ Zt, S @ g, Z @ g)
+        image = gradient if metric is None else metric(gradient)
+        self._here, last, self._last = (gradient, image), self._last, None
+        if last is None:  # no pairs: -P g descends, unless rounding made P indefinite
+            return _descending(objective, gradient, -image, -gradient)
+        previous, previous_image, step = last
+        n_columns, width = gradient.shape
+        # [g, y, z, s] of the newest pair: [g, y, z] meet the stored vectors,
+        # [y, z, s] join them.
+        block = [gradient, gradient - previous, image - previous_image, step]
+        block = pxp.reshape(pxp.concat(block, axis=1), (n_columns, 4, width))
+        pairs = block[:, None, 1:, :]
+        if self.pairs is not None:
+            pairs = pxp.concat([self.pairs, pairs], axis=1)
+        n_pairs = pairs.shape[1]
+        products = pxp.reshape(pairs, (n_columns, 3 * n_pairs, width)) @ pxp.permute_dims(
+            block[:, :3, :], (0, 2, 1)
         )
-        SY, YZ = SY.astype(np.float64), YZ.astype(np.float64)
-        Sg, Zg = Sg[..., 0].astype(np.float64), Zg[..., 0].astype(np.float64)
-        gamma = SY[:, -1, -1] / YZ[:, -1, -1]
-        R = np.triu(SY)
-        u = np.linalg.solve(R, Sg[..., None])[..., 0]  # R^-1 S^T g
-        D = np.einsum("gii->gi", SY)
-        inner = D * u + gamma[:, None] * (np.einsum("gij,gj->gi", YZ, u) - Zg)
-        a = np.linalg.solve(np.transpose(R, (0, 2, 1)), inner[..., None])  # R^-T (...)
-        b = -gamma[:, None, None] * u[..., None]
-        dtype = gradient.dtype
-        H_g = (
-            -bk.params(gamma[:, None, None], dtype=bk.host_dtype) * minus_Pg
-            + St @ bk.params(a, dtype=bk.host_dtype)
-            + Zt @ bk.params(b, dtype=bk.host_dtype)
+        # Per group, (n_groups, n_pairs, 3, 3): [i, a, b] is the inner
+        # product of the a-th vector (y, z, s) of pair i with the b-th of
+        # (g, y, z) here.
+        products = objective.group_sum(bk.host(products).astype(np.float64))
+        products = products.reshape(-1, n_pairs, 3, 3)
+        # Positive curvature in every group keeps H positive definite (a
+        # stalled group has s = 0).
+        if (products[:, -1, 2, 1] > 0).all():
+            self._add_pair(products)
+            if n_pairs > self.memory:
+                pairs, products = pairs[:, 1:, ...], products[:, 1:, ...]
+            self.pairs = pairs
+        else:
+            pairs, products = self.pairs, products[:, :-1, ...]
+            if pairs is None:
+                return _descending(objective, gradient, -image, -gradient)
+        n_groups, n_pairs = products.shape[:2]
+        Sg, Zg = products[:, :, 2, 0, None], products[:, :, 1, 0, None]
+        gamma = (self._D[:, -1] / self._YZ[:, -1, -1])[:, None, None]
+        u = self._inv_R @ Sg  # R^-1 S^T g
+        inner = self._D[..., None] * u + gamma * (self._YZ @ u - Zg)
+        # The weights of y, z, s in H g beyond gamma P g.
+        weights = np.zeros((n_groups, 1, n_pairs, 3))
+        weights[:, 0, :, 1:] = np.concatenate(
+            [-gamma * u, np.swapaxes(self._inv_R, 1, 2) @ inner], axis=2
         )
-        direction = -pxp.reshape(pxp.astype(H_g, dtype), gradient.shape)
-        return self._descending(objective, gradient, direction)
+        weights = pxp.reshape(bk.params(objective.spread_host(weights)), (n_columns, 1, -1))
+        Hg = bk.params(objective.spread_host(gamma[:, 0])) * image + pxp.reshape(
+            weights @ pxp.reshape(pairs, (n_columns, 3 * n_pairs, width)), gradient.shape
+        )
+        return _descending(objective, gradient, -Hg, -gradient)
 
-    @staticmethod
-    def _descending(objective, gradient, direction):
-        """``direction`` where it descends; elsewhere ``-g``."""
-        descends = objective.params_sum(gradient * direction) < 0
-        if descends.all():
-            return direction
-        spread = objective.spread(descends)[:, None] > 0
-        return objective.backend.pxp.where(spread, direction, -gradient)
+    def _add_pair(self, products):
+        """Update ``R^-1``, ``D`` and ``Y^T Z`` with the newest pair (last in
+        ``products``); drop the oldest beyond ``memory``."""
+        sy = products[:, :, 2, 1]  # s_i^T y_new, for every pair i up to the new one
+        yz = products[:, :, 0, 2]  # y_i^T z_new
+        rho = sy[:, -1]
+        n_groups, k = sy.shape
+        inv_R, YZ = np.zeros((2, n_groups, k, k))
+        inv_R[:, -1, -1], YZ[:, -1, :], YZ[:, :, -1] = 1 / rho, yz, yz
+        if self._D is None:
+            self._D = rho[:, None]
+        else:
+            # Bordering R with the new column: R^-1 gains -R^-1 r / rho.
+            inv_R[:, :-1, :-1], YZ[:, :-1, :-1] = self._inv_R, self._YZ
+            inv_R[:, :-1, -1] = -(self._inv_R @ sy[:, :-1, None])[..., 0] / rho[:, None]
+            self._D = np.concatenate([self._D, rho[:, None]], axis=1)
+        self._inv_R, self._YZ = inv_R, YZ
+        if k > self.memory:
+            # R's trailing block is the remaining pairs' R; its inverse is
+            # the trailing block of R^-1 (R is upper triangular).
+            self._inv_R, self._YZ = self._inv_R[:, 1:, 1:], self._YZ[:, 1:, 1:]
+            self._D = self._D[:, 1:]
 
 
-def _same(a):
-    """The identity metric."""
-    return a
+def _descending(objective, gradient, direction, fallback):
+    """``direction`` where it descends, ``fallback`` elsewhere; and the slope."""
+    slope = objective.params_sum(gradient * direction)
+    descends = slope < 0
+    if descends.all():
+        return direction, slope
+    spread = objective.spread(descends)[:, None] > 0
+    direction = objective.backend.pxp.where(spread, direction, fallback)
+    return direction, objective.params_sum(gradient * direction)

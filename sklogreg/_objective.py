@@ -73,11 +73,16 @@ class Objective:
 
     # -- reductions to one number per group (host) ---------------------------
     def group_sum(self, per_column):
-        """Host ``(n_columns,)`` -> ``(n_groups,)`` sums."""
-        return np.asarray(per_column).reshape(-1, self.group_size).sum(axis=1)
+        """Host ``(n_columns, ...)`` -> ``(n_groups, ...)`` sums."""
+        per_column = np.asarray(per_column)
+        if self.group_size == 1:
+            return per_column
+        return per_column.reshape(-1, self.group_size, *per_column.shape[1:]).sum(axis=1)
 
     def group_max(self, per_column):
         """Host ``(n_columns,)`` -> ``(n_groups,)`` maxima."""
+        if self.group_size == 1:
+            return np.asarray(per_column)
         return np.asarray(per_column).reshape(-1, self.group_size).max(axis=1)
 
     def params_sum(self, A):
@@ -94,7 +99,13 @@ class Objective:
 
     def spread(self, per_group):
         """Host per-group numbers as a parameter-side ``(n_columns,)`` array."""
-        return self.backend.params(np.repeat(per_group, self.group_size))
+        return self.backend.params(self.spread_host(per_group))
+
+    def spread_host(self, per_group):
+        """Host ``(n_groups, ...)`` -> ``(n_columns, ...)``, repeating each group's."""
+        if self.group_size == 1:
+            return per_group
+        return np.repeat(per_group, self.group_size, axis=0)
 
     # -- the objective -------------------------------------------------------
     def raw_prediction(self, coef, intercept):

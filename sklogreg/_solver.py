@@ -146,7 +146,7 @@ class _State:
         self.grad_norm, self.stalled = self.grad_norm[keep], self.stalled[keep]
         self.too_large = self.too_large[keep]
         self.step_size = self.step_size[keep]
-        self.directions.take(bk, columns)
+        self.directions.take(bk, columns, keep)
 
     def scaling_is_stale(self, n_iter):
         """Whether to re-derive the scaling: periodically, or when steps say so.
@@ -342,16 +342,15 @@ def _iterate(state, result, learning_rate):
     bk, objective = state.backend, state.objective
     coordinates = state.coordinates
     metric = coordinates.metric if coordinates.inverse is not None else None
-    direction = coordinates.project(
-        state.directions.direction(objective, state.gradient, metric)
-    )
+    # The slope is the same after the projection (see Coordinates.project).
+    direction, slope = state.directions.direction(objective, state.gradient, metric)
+    direction = coordinates.project(direction)
     coef_direction, intercept_direction = state.coordinates.to_coef(direction)
     (raw_direction,) = bk.keep(
         objective.raw_prediction(coef_direction, intercept_direction)
     )
     args = (objective, state.coef, state.raw, state.proba, coef_direction, raw_direction)
     if learning_rate is None:
-        slope = objective.params_sum(state.gradient * direction)
         step_size, change = line_search(*args, slope, max_step=_STALE_STEP)
         state.stalled, state.step_size = step_size == 0, step_size
     else:
@@ -366,6 +365,6 @@ def _iterate(state, result, learning_rate):
         raw_direction = bk.xp.where(still, 0.0, raw_direction)
     state.theta = state.theta + step
     state.raw = state.raw + t * raw_direction
-    state.directions.record(state.gradient, step)
+    state.directions.record(step)
     state.value = state.value + change
     result.value[state.groups] = state.value

@@ -222,17 +222,21 @@ def test_lbfgs_direction_is_the_two_loop_recursion_per_group(
     def metric(A):  # per column of theta
         return A @ Q
 
+    # Pairs reach the memory as in the solver: a direction at a gradient,
+    # the step taken from there, the gradient where it led.
     lbfgs, steps, changes = LBFGS(memory=4), [], []
-    for _ in range(4):
+    g = rng.normal(size=theta.shape)
+    for _ in range(5):
+        lbfgs.direction(objective, g, metric)
         step = rng.normal(size=theta.shape)
         per_group = step.reshape(n_groups, -1)
         change = np.stack([h @ s for h, s in zip(hessians, per_group, strict=True)])
+        lbfgs.record(step)
         steps.append(step)
         changes.append(change.reshape(theta.shape))
-    lbfgs.steps, lbfgs.changes = np.stack(steps), np.stack(changes)
-    lbfgs.images = np.stack([metric(y) for y in changes])
-    g = rng.normal(size=theta.shape)
-    direction = lbfgs.direction(objective, g, metric)
+        g = g + changes[-1]
+    steps, changes = steps[-4:], changes[-4:]  # the memory keeps the last four
+    direction, slope = lbfgs.direction(objective, g, metric)
 
     def per_group(a, k):
         return a.reshape(n_groups, -1)[k]
@@ -250,3 +254,6 @@ def test_lbfgs_direction_is_the_two_loop_recursion_per_group(
         for k in range(n_groups)
     ]
     np.testing.assert_allclose(direction, np.reshape(expected, theta.shape), rtol=1e-10)
+    np.testing.assert_allclose(
+        slope, [g.reshape(n_groups, -1)[k] @ expected[k] for k in range(n_groups)]
+    )
