@@ -47,8 +47,6 @@ class Backend:
     def __init__(self, X):
         xp, _, device = get_namespace_and_device(X)
         self._numpy = _is_numpy_namespace(xp)
-        if self._numpy:  # NumPy 2 is itself an array API namespace, without
-            xp = np  # the compatibility layer's call overhead
         self.xp, self.device, self.dtype = xp, device, X.dtype
         self._lazy = _is_xp_namespace(xp, "dask.array")
         # The namespace of parameter-side arrays.
