@@ -19,6 +19,7 @@ reduction over rows is a sum over chunks computed by Dask.
 """
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.externals.array_api_compat import numpy as np_compat
 from sklearn.utils import gen_batches
 from sklearn.utils._array_api import (
@@ -163,7 +164,7 @@ class Backend:
         With Dask, one side is a (lazy) row array and the other a NumPy
         parameter array, which Dask multiplies chunk by chunk.
         """
-        if self._lazy:
+        if self._lazy or not (sp.issparse(a) or sp.issparse(b)):
             return a @ b
         return safe_sparse_dot(a, b, dense_output=True)
 

@@ -14,9 +14,9 @@ point from a warm start or a rescale; ``r`` a small ridge), instead of the
 identity.
 Directions no prediction sees are removed from every step separately
 (:mod:`sklogreg._collinear`). Its cost, a weighted Gram matrix of ``X``
-(accumulated in the pass that gives the diagonal scaling its moments) and one
-symmetric eigendecomposition per column, is bounded by ``_FLOPS``; beyond it
-the identity remains.
+(accumulated in the pass that gives the diagonal scaling its moments), its
+eigenvalues and, where it is used, its inverse, per column, is bounded by
+``_FLOPS``; beyond it the identity remains.
 """
 
 import numpy as np
@@ -40,7 +40,7 @@ def affordable(X, n_weights, n_columns):
     """Whether :func:`inverse_curvature` is cheap for ``X`` and these columns."""
     n_samples, n_features = X.shape
     entries = X.nnz if hasattr(X, "nnz") else n_samples * n_features
-    # An eigendecomposition of a d x d matrix costs about 10 d^3 flops.
+    # Eigenvalues and an inverse of a d x d matrix cost about 10 d^3 flops.
     cost = n_weights * entries * n_features + 10 * n_columns * (n_features + 1) ** 3
     return cost <= _FLOPS
 
@@ -106,10 +106,10 @@ def inverse_curvature(
     curvature[:, index, index] += penalty + (jacobian == 0)
     ridge = _RIDGE * np.einsum("kii->k", curvature) / len(index)
     curvature[:, index, index] += ridge[:, None]
-    # One symmetric eigendecomposition per column gives both the condition
-    # number and the inverse.
-    values, vectors = np.linalg.eigh(curvature)
+    # The eigenvalues give the condition number; only where it is large is
+    # the inverse worth its cost.
+    values = np.linalg.eigvalsh(curvature)
     if np.any(values[:, 0] <= 0) or np.all(values[:, -1] < _ILL_CONDITIONED * values[:, 0]):
         return None
-    inverses = (vectors / values[:, None, :]) @ np.transpose(vectors, (0, 2, 1))
+    inverses = np.linalg.inv(curvature)
     return (inverses + np.transpose(inverses, (0, 2, 1))) / 2

@@ -140,21 +140,37 @@ class Objective:
             norm = np.maximum(norm, np.abs(bk.host(grad_intercept)))
         return grad_coef, grad_intercept, self.group_max(norm)
 
-    def curvature_along(self, proba, coef_direction, raw_direction):
-        """Second derivative of the objective along a direction, per group."""
-        loss = self.weighted_sum(self.loss.curvature_along(proba, raw_direction))
-        penalty = self.l2_reg_strength * self.backend.host(self.params_rows(coef_direction))
-        return loss + self.group_sum(penalty)
+    def penalty_along(self, coef, coef_direction):
+        """Host ``[coef . d, d . d]`` per column, shape ``(n_columns, 2)``: all
+        the penalty needs to know of the line ``coef + t d``."""
+        bk, pxp = self.backend, self.backend.pxp
+        products = np.empty((coef.shape[0], 2))
+        products[:, 0] = bk.host(pxp.sum(coef * coef_direction, axis=1))
+        products[:, 1] = bk.host(self.params_rows(coef_direction))
+        return products
 
-    def change(self, coef, raw_prediction, proba, coef_step, raw_step, largest=None):
-        """``f(coef + coef_step) - f(coef)`` per group, free of cancellation.
+    def curvature_along(self, proba, raw_direction, penalty):
+        """Second derivative of the objective along a direction, per group.
 
-        ``largest``: a bound on ``|raw_step|``, if known (host float).
+        ``penalty``: :meth:`penalty_along` of the direction.
         """
-        pxp = self.backend.pxp
-        penalty = self.backend.host(pxp.sum(coef * coef_step + 0.5 * coef_step**2, axis=1))
-        loss = self.weighted_sum(self.loss.change(raw_prediction, proba, raw_step, largest))
-        return loss + self.group_sum(self.l2_reg_strength * penalty)
+        loss = self.weighted_sum(self.loss.curvature_along(proba, raw_direction))
+        return loss + self.group_sum(self.l2_reg_strength * penalty[:, 1])
+
+    def change(self, raw, proba, step_size, raw_direction, penalty, largest=None):
+        """``f(coef + t d) - f(coef)`` per group for steps ``t = step_size``
+        (per group) along a direction, free of cancellation.
+
+        ``raw_direction``: ``X d^T`` plus the intercept's direction;
+        ``penalty``: :meth:`penalty_along` of ``d``; ``largest``: a bound on
+        ``|t raw_direction|``, if known (host float).
+        """
+        t = self.spread_host(step_size)
+        raw_step = self.backend.params(t) * raw_direction
+        loss = self.weighted_sum(self.loss.change(raw, proba, raw_step, largest))
+        return loss + self.group_sum(
+            self.l2_reg_strength * t * (penalty[:, 0] + 0.5 * t * penalty[:, 1])
+        )
 
     def scaling_weights(self, proba=None):
         """Row weights of the solver's scaling: the sample weights times the

@@ -160,7 +160,7 @@ class _State:
         if since >= _RESCALE_EVERY:
             return True
         off = (self.step_size >= _STALE_STEP) | (self.step_size < 1 / _STALE_STEP)
-        return since >= _MIN_RESCALE_GAP and bool(np.any(off & (self.step_size > 0)))
+        return since >= _MIN_RESCALE_GAP and bool((off & (self.step_size > 0)).any())
 
     def rescale(self, n_iter):
         """Sharpen the diagonal scaling with the curvature here; restart directions."""
@@ -359,7 +359,7 @@ def _iterate(state, result, learning_rate):
         )
     t = objective.spread(step_size)
     step = t[:, None] * direction
-    if np.any(step_size == 0):  # groups that stay (0 * inf would be NaN)
+    if (step_size == 0).any():  # groups that stay (0 * inf would be NaN)
         still = bk.params(np.repeat(step_size == 0, objective.group_size), dtype=bool)
         step = bk.pxp.where(still[:, None], 0.0, step)
         raw_direction = bk.xp.where(still, 0.0, raw_direction)

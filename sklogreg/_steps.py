@@ -35,16 +35,16 @@ def line_search(
     # The largest change of a raw prediction per unit step, per group.
     peak = bk.host(bk.xp.max(bk.xp.abs(raw_direction), axis=0))
     peak = objective.group_max(peak)
-    curvature = objective.curvature_along(proba, coef_direction, raw_direction)
+    penalty = objective.penalty_along(coef, coef_direction)
+    curvature = objective.curvature_along(proba, raw_direction, penalty)
     positive = curvature > 0
     step_size = np.where(positive, -slope / np.where(positive, curvature, 1), 1.0)
     if max_step is not None:
         step_size = np.minimum(step_size, max_step)
     step_size = trusted_step(raw, raw_direction, objective, step_size, peak)
     for _ in range(_MAX_HALVINGS):
-        change = _change(
-            objective, coef, raw, proba, coef_direction, raw_direction, step_size, peak
-        )
+        largest = float((step_size * peak).max())
+        change = objective.change(raw, proba, step_size, raw_direction, penalty, largest)
         bad = ~(change <= _ARMIJO * step_size * slope)
         if not bad.any():
             return step_size, change
@@ -68,7 +68,7 @@ def trusted_step(raw, raw_direction, objective, step_size, peak):
     Rows of zero weight (held-out rows of a fold) are not the objective's and
     do not limit the step.
     """
-    if np.all(step_size * peak <= _TRUST):
+    if (step_size * peak <= _TRUST).all():
         return step_size
     xp = objective.backend.xp
     size = xp.abs(raw)
@@ -97,24 +97,13 @@ def fixed_step(
         Where the step would raise the objective: its step size is 0.
     """
     step_size = np.full(objective.n_groups, learning_rate)
+    penalty = objective.penalty_along(coef, coef_direction)
     # An absurd step may overflow: the test below reports it as too large.
     with np.errstate(over="ignore", invalid="ignore"):
-        change = _change(
-            objective, coef, raw, proba, coef_direction, raw_direction, step_size
-        )
+        change = objective.change(raw, proba, step_size, raw_direction, penalty)
     eps = np.finfo(objective.backend.host_dtype).eps
     too_large = ~(change <= 4 * eps * np.abs(value))
     return np.where(too_large, 0.0, step_size), np.where(too_large, 0.0, change), too_large
-
-
-def _change(
-    objective, coef, raw, proba, coef_direction, raw_direction, step_size, peak=None
-):
-    t = objective.spread(step_size)
-    largest = None if peak is None else float(np.max(step_size * peak))
-    return objective.change(
-        coef, raw, proba, t[:, None] * coef_direction, t * raw_direction, largest
-    )
 
 
 def lipschitz(objective, coordinates, n_power=30):

@@ -125,7 +125,8 @@ def test_curvature_along_matches_finite_differences_of_the_gradient(n_classes, m
     _, proba = objective.loss.gradient(objective.raw_prediction(coef, intercept))
     coef_direction, intercept_direction = coords.to_coef(direction)
     raw_direction = objective.raw_prediction(coef_direction, intercept_direction)
-    actual = objective.curvature_along(proba, coef_direction, raw_direction)
+    penalty = objective.penalty_along(coef, coef_direction)
+    actual = objective.curvature_along(proba, raw_direction, penalty)
     np.testing.assert_allclose(actual, expected, rtol=1e-6)
 
 
@@ -138,10 +139,12 @@ def test_change_is_exact_difference(n_classes, multi_class):
     coef, intercept = coords.to_coef(theta)
     raw = objective.raw_prediction(coef, intercept)
     _, proba = objective.loss.gradient(raw)
+    coef_direction, intercept_direction = coords.to_coef(step)
+    raw_direction = objective.raw_prediction(coef_direction, intercept_direction)
+    penalty = objective.penalty_along(coef, coef_direction)
     for size in (1e-3, 1.0, 100.0):  # 100 takes the large-step branch
-        coef_step, intercept_step = coords.to_coef(size * step)
-        raw_step = objective.raw_prediction(coef_step, intercept_step)
-        change = objective.change(coef, raw, proba, coef_step, raw_step)
+        step_size = np.full(objective.n_groups, size)
+        change = objective.change(raw, proba, step_size, raw_direction, penalty)
         expected = f((theta + size * step).ravel()) - f(theta.ravel())
         np.testing.assert_allclose(
             change.sum(), expected, rtol=1e-8, atol=1e-12 * abs(f(theta.ravel()))
