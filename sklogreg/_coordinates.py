@@ -226,9 +226,9 @@ class Coordinates:
         """``direction`` (in ``theta``) without its coefficients' null components.
 
         The step it makes changes no coefficient along a null direction
-        ``v``. The slope along it is the same: the centred gradient
-        ``X_c^T r + l2_reg_strength * coef`` is orthogonal to ``v`` (``X_c v
-        = 0``) whenever the coefficients are.
+        ``v``. The slope along it is the same up to rounding: the centred
+        gradient ``X_c^T r + l2_reg_strength * coef`` is orthogonal to ``v``
+        (``X_c v = 0``) whenever the coefficients are.
         """
         if self.null_basis is None:
             return direction
@@ -241,9 +241,12 @@ class Coordinates:
         return pxp.concat([V, direction[:, -1:]], axis=1)
 
     def metric(self, direction):
-        """``direction`` times the inverse curvature, per column (if there is one)."""
+        """``direction`` times the inverse curvature of its column (if there is
+        one); ``direction`` of shape ``(n_columns, [k,] n_coordinates)``."""
         if self._inverse.shape[0] == 1:
             return direction @ self._inverse[0, ...]
+        if direction.ndim == 3:
+            return direction @ self._inverse
         return (direction[:, None, :] @ self._inverse)[:, 0, :]
 
     def pullback(self, grad_coef, grad_intercept):

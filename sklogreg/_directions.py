@@ -20,7 +20,8 @@ class SteepestDescent:
     """``-g``: plain gradient descent."""
 
     def direction(self, objective, gradient, metric=None):
-        return -gradient, -objective.params_sum(gradient * gradient)
+        """``-g``, and no slope: the fixed step needs none."""
+        return -gradient, None
 
     def record(self, step):
         pass
@@ -61,6 +62,8 @@ class LBFGS:
     """
 
     def __init__(self, memory=10):
+        if memory < 1:
+            raise ValueError(f"memory must be at least 1, got {memory}")
         self.memory = memory
         self.forget()
 
@@ -71,12 +74,12 @@ class LBFGS:
         self.pairs = None
         # Host, per group: R^-1 (pairs x pairs), D (pairs) and Y^T Z.
         self._inv_R = self._D = self._YZ = None
-        self._here = None  # (gradient, P gradient) of the last direction
+        self._here = None  # the gradient of the last direction
         self._last = None  # ... and the step taken from there
 
     def record(self, step):
         """The step just taken from the point of the last :meth:`direction`."""
-        self._last = (*self._here, step)
+        self._last = (self._here, step)
 
     def take(self, backend, columns, groups):
         """Keep the ``columns`` and ``groups`` (host indices) of the running groups."""
@@ -87,6 +90,7 @@ class LBFGS:
             )
         if self._last is not None:
             self._last = tuple(backend.take(a, columns, axis=0) for a in self._last)
+        self._here = None
 
     def direction(self, objective, gradient, metric=None):
         """``-H g``; ``-g`` in a group where that would not descend.
@@ -101,16 +105,24 @@ class LBFGS:
             ``g^T direction`` per group (host).
         """
         bk, pxp = objective.backend, objective.backend.pxp
-        image = gradient if metric is None else metric(gradient)
-        self._here, last, self._last = (gradient, image), self._last, None
+        self._here, last, self._last = gradient, self._last, None
         if last is None:  # no pairs: -P g descends, unless rounding made P indefinite
+            image = gradient if metric is None else metric(gradient)
             return _descending(objective, gradient, -image, -gradient)
-        previous, previous_image, step = last
+        previous, step = last
         n_columns, width = gradient.shape
+        change = gradient - previous
+        # P g and z = P y in one application (P (g - g_prev), not P g - P
+        # g_prev, which cancels when the step is small).
+        image, z = gradient, change
+        if metric is not None:
+            both = pxp.concat([gradient, change], axis=1)
+            both = metric(pxp.reshape(both, (n_columns, 2, width)))
+            image, z = both[:, 0, :], both[:, 1, :]
         # [g, y, z, s] of the newest pair: [g, y, z] meet the stored vectors,
         # [y, z, s] join them.
-        block = [gradient, gradient - previous, image - previous_image, step]
-        block = pxp.reshape(pxp.concat(block, axis=1), (n_columns, 4, width))
+        block = pxp.concat([gradient, change, z, step], axis=1)
+        block = pxp.reshape(block, (n_columns, 4, width))
         pairs = block[:, None, 1:, :]
         if self.pairs is not None:
             pairs = pxp.concat([self.pairs, pairs], axis=1)

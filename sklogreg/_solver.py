@@ -342,9 +342,11 @@ def _iterate(state, result, learning_rate):
     bk, objective = state.backend, state.objective
     coordinates = state.coordinates
     metric = coordinates.metric if coordinates.inverse is not None else None
-    # The slope is the same after the projection (see Coordinates.project).
     direction, slope = state.directions.direction(objective, state.gradient, metric)
-    direction = coordinates.project(direction)
+    if coordinates.null_basis is not None:
+        # The projection keeps the slope only up to the rounding of X_c v = 0.
+        direction = coordinates.project(direction)
+        slope = objective.params_sum(state.gradient * direction)
     coef_direction, intercept_direction = state.coordinates.to_coef(direction)
     (raw_direction,) = bk.keep(
         objective.raw_prediction(coef_direction, intercept_direction)

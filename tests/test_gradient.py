@@ -12,17 +12,22 @@ from scipy.optimize import check_grad
 from sklogreg._backend import Backend
 from sklogreg._coordinates import Coordinates
 from sklogreg._directions import LBFGS
+from sklogreg._loss import MultinomialLoss
 from sklogreg._multiclass import build_objective
+from sklogreg._objective import Objective
 from sklogreg._steps import lipschitz
 
 N, P = 40, 5
 CASES = [(2, "ovr"), (4, "ovr"), (4, "multinomial")]
 
 
-def _objective(n_classes, multi_class, fit_intercept, coordinates, seed=0, C=3.0):
+def _objective(
+    n_classes, multi_class, fit_intercept, coordinates, seed=0, C=3.0, dtype=np.float64
+):
     """Objective, coordinates and a random ``theta`` on unscaled data."""
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(N, P)) * [1, 10, 0.1, 3, 1] + [0, 5, -2, 0, 1]
+    X = X.astype(dtype)
     y = rng.integers(n_classes, size=N)
     s = rng.uniform(0.1, 2.0, size=N)
     backend = Backend(X)
@@ -207,56 +212,146 @@ def _two_loop(steps, changes, g, metric):
     return r_vec
 
 
+def _quadratic_pairs(objective, shape, n_pairs, rng, scale=1.0):
+    """Steps and the gradient changes a fixed quadratic per group gives them."""
+    n_groups = objective.n_groups
+    size = int(np.prod(shape)) // n_groups
+    hessians = rng.normal(size=(n_groups, size, size))
+    hessians = hessians @ np.transpose(hessians, (0, 2, 1)) + np.eye(size)
+    steps = [scale * rng.normal(size=shape) for _ in range(n_pairs)]
+    changes = [
+        np.einsum("gij,gj->gi", hessians, step.reshape(n_groups, -1)).reshape(shape)
+        for step in steps
+    ]
+    return steps, changes
+
+
+def _feed(lbfgs, objective, g, steps, changes, metric):
+    """Pairs reach the memory as in the solver: a direction at a gradient, the
+    step taken from there, the gradient where it led. Returns the gradients
+    visited (the last one where the next direction is asked)."""
+    gradients = [g]
+    for step, change in zip(steps, changes, strict=True):
+        lbfgs.direction(objective, gradients[-1], metric)
+        lbfgs.record(step)
+        gradients.append(gradients[-1] + change)
+    return gradients
+
+
+def _expected(steps, gradients, metric, n_groups, width, keep):
+    """``-H g`` of the last gradient by the two-loop recursion, per group, over
+    the pairs ``keep`` (indices), as float64 arrays."""
+    g = gradients[-1].astype(np.float64)
+    steps = [steps[i].astype(np.float64) for i in keep]
+    # The changes as the method sees them: differences in the gradients' dtype.
+    changes = [(gradients[i + 1] - gradients[i]).astype(np.float64) for i in keep]
+
+    def per_group(a, k):
+        return a.reshape(n_groups, -1)[k]
+
+    def group_metric(v):  # the columns of one group, each times the metric
+        return metric(v.reshape(-1, width)).astype(np.float64).ravel()
+
+    return np.stack(
+        [
+            -_two_loop(
+                [per_group(s, k) for s in steps],
+                [per_group(y, k) for y in changes],
+                per_group(g, k),
+                group_metric,
+            )
+            for k in range(n_groups)
+        ]
+    )
+
+
+def _metric(rng, width, with_metric, dtype=np.float64):
+    root = rng.normal(size=(width, width))
+    Q = (root @ root.T + np.eye(width) if with_metric else np.eye(width)).astype(dtype)
+    return lambda A: A @ Q  # per column of theta (and per pair, for 3-d A)
+
+
 @pytest.mark.parametrize("with_metric", [False, True])
 @pytest.mark.parametrize("n_classes, multi_class", CASES)
 def test_lbfgs_direction_is_the_two_loop_recursion_per_group(
     n_classes, multi_class, with_metric
 ):
     """The compact form equals the two-loop recursion, group by group, from the
-    identity or from a positive definite matrix per column."""
+    identity or from a positive definite matrix per column, once the memory
+    is full and its oldest pair has gone."""
     objective, _, theta = _objective(n_classes, multi_class, True, "plain")
     rng = np.random.default_rng(7)
-    n_groups, size = objective.n_groups, theta.size // objective.n_groups
-    hessians = [(a @ a.T + np.eye(size)) for a in rng.normal(size=(n_groups, size, size))]
-    width = theta.shape[1]
-    root = rng.normal(size=(width, width))
-    Q = root @ root.T + np.eye(width) if with_metric else np.eye(width)
-
-    def metric(A):  # per column of theta
-        return A @ Q
-
-    # Pairs reach the memory as in the solver: a direction at a gradient,
-    # the step taken from there, the gradient where it led.
-    lbfgs, steps, changes = LBFGS(memory=4), [], []
+    metric = _metric(rng, theta.shape[1], with_metric)
+    steps, changes = _quadratic_pairs(objective, theta.shape, 5, rng)
+    lbfgs = LBFGS(memory=4)
     g = rng.normal(size=theta.shape)
-    for _ in range(5):
-        lbfgs.direction(objective, g, metric)
-        step = rng.normal(size=theta.shape)
-        per_group = step.reshape(n_groups, -1)
-        change = np.stack([h @ s for h, s in zip(hessians, per_group, strict=True)])
-        lbfgs.record(step)
-        steps.append(step)
-        changes.append(change.reshape(theta.shape))
-        g = g + changes[-1]
-    steps, changes = steps[-4:], changes[-4:]  # the memory keeps the last four
-    direction, slope = lbfgs.direction(objective, g, metric)
+    gradients = _feed(lbfgs, objective, g, steps, changes, metric)
+    direction, slope = lbfgs.direction(objective, gradients[-1], metric)
+    n_groups = objective.n_groups
+    expected = _expected(steps, gradients, metric, n_groups, theta.shape[1], range(1, 5))
+    np.testing.assert_allclose(direction, expected.reshape(theta.shape), rtol=1e-10)
+    g = gradients[-1].reshape(n_groups, -1)
+    np.testing.assert_allclose(slope, np.einsum("gi,gi->g", g, expected))
 
-    def per_group(a, k):
-        return a.reshape(n_groups, -1)[k]
 
-    def group_metric(v):  # the columns of one group, each times Q
-        return metric(v.reshape(-1, width)).ravel()
+@pytest.mark.parametrize("bad", [0, 2])
+def test_lbfgs_skips_a_pair_of_negative_curvature(bad):
+    """A pair with s^T y <= 0 in any group is stored for none (the first pair
+    or a later one); the direction is the recursion over the others."""
+    objective, _, theta = _objective(4, "ovr", True, "plain")
+    rng = np.random.default_rng(3)
+    metric = _metric(rng, theta.shape[1], True)
+    steps, changes = _quadratic_pairs(objective, theta.shape, 4, rng)
+    changes[bad] = changes[bad].copy()
+    changes[bad][1] = -steps[bad][1]  # group 1: s^T y = -|s|^2
+    lbfgs = LBFGS(memory=10)
+    g = rng.normal(size=theta.shape)
+    gradients = _feed(lbfgs, objective, g, steps, changes, metric)
+    direction, _ = lbfgs.direction(objective, gradients[-1], metric)
+    keep = [i for i in range(4) if i != bad]
+    expected = _expected(steps, gradients, metric, 4, theta.shape[1], keep)
+    np.testing.assert_allclose(direction, expected.reshape(theta.shape), rtol=1e-10)
 
-    expected = [
-        -_two_loop(
-            [per_group(s, k) for s in steps],
-            [per_group(y, k) for y in changes],
-            per_group(g, k),
-            group_metric,
-        )
-        for k in range(n_groups)
-    ]
-    np.testing.assert_allclose(direction, np.reshape(expected, theta.shape), rtol=1e-10)
-    np.testing.assert_allclose(
-        slope, [g.reshape(n_groups, -1)[k] @ expected[k] for k in range(n_groups)]
+
+def test_lbfgs_keeps_the_pairs_of_the_groups_that_run_on():
+    """Dropping a softmax group (columns of several classes) keeps the other
+    groups' pairs and small matrices: their directions are unchanged."""
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(N, P))
+    labels = rng.integers(3, size=(N, 3))
+    Y = np.hstack([(labels[:, [k]] == np.arange(3)).astype(float) for k in range(3)])
+    backend = Backend(X)
+    weight = np.full((N, 1), 1 / N)
+    objective = Objective(
+        X, MultinomialLoss(Y, 3, backend), weight, np.full(9, 0.1), fit_intercept=True
     )
+    shape = (9, P + 1)
+    metric = _metric(rng, P + 1, True)
+    steps, changes = _quadratic_pairs(objective, shape, 5, rng)
+    lbfgs = LBFGS(memory=3)
+    gradients = _feed(lbfgs, objective, rng.normal(size=shape), steps, changes, metric)
+    kept = np.array([0, 2])
+    columns = objective.columns(kept)
+    lbfgs.take(backend, columns, kept)
+    direction, _ = lbfgs.direction(objective.subset(kept), gradients[-1][columns], metric)
+    expected = _expected(steps, gradients, metric, 3, P + 1, range(2, 5))[kept]
+    np.testing.assert_allclose(direction, expected.reshape(6, P + 1), rtol=1e-10)
+
+
+def test_lbfgs_float32_small_steps():
+    """In float32, with steps so small that |g| is 1e5 times |y|, the images
+    z = P y stay as accurate as y itself (P g - P g_prev would cancel)."""
+    objective, _, theta = _objective(2, "ovr", True, "plain", dtype=np.float32)
+    rng = np.random.default_rng(5)
+    metric = _metric(rng, theta.shape[1], True, dtype=np.float32)
+    steps, changes = _quadratic_pairs(objective, theta.shape, 4, rng, scale=1e-5)
+    steps = [s.astype(np.float32) for s in steps]
+    changes = [y.astype(np.float32) for y in changes]
+    g = rng.normal(size=theta.shape).astype(np.float32)
+    lbfgs = LBFGS(memory=10)
+    gradients = _feed(lbfgs, objective, g, steps, changes, metric)
+    direction, _ = lbfgs.direction(objective, gradients[-1], metric)
+    assert direction.dtype == np.float32
+    expected = _expected(steps, gradients, metric, 1, theta.shape[1], range(4))
+    error = np.abs(direction - expected.reshape(theta.shape)).max()
+    assert error <= 1e-4 * np.abs(expected).max()
