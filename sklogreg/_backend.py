@@ -32,8 +32,11 @@ from sklearn.utils._array_api import (
 from sklearn.utils.extmath import safe_sparse_dot
 
 # Entries of X per block of a blocked pass (moments): small blocks keep the
-# extra memory low in NumPy; elsewhere each block costs a kernel launch.
+# extra memory low in NumPy; elsewhere each block costs kernel launches, so
+# blocks are large, and a large X is passed in at most _MAX_BLOCKS blocks
+# (two copies of an eighth of X at most: 1M x 1000 in 8 blocks, not 60).
 _BLOCK_ENTRIES = {"numpy": 2**17, "other": 2**24}
+_MAX_BLOCKS = 8
 
 
 class Backend:
@@ -74,10 +77,12 @@ class Backend:
         """An array of any library or device, or a list, moved to the row side.
 
         NumPy fits take ``a`` as it is (scikit-learn's validation converts it).
+        Arrays keep their library until ``move_to`` moves them (a CUDA tensor
+        or a CuPy array has no NumPy view); lists become NumPy arrays first.
         """
         if self._numpy:
             return a
-        if not hasattr(a, "__array_namespace__"):
+        if not hasattr(a, "shape"):  # a list or another sequence
             a = np.asarray(a)
         a = move_to(a, xp=self.xp, device=self.device)
         return self.rechunk_rows(a)
@@ -171,13 +176,17 @@ class Backend:
     def row_blocks(self, X):
         """Slices of rows for a blocked pass over ``X`` (one slice for Dask).
 
-        Blocks hold about 2**17 entries in NumPy (2**24 on other libraries,
-        where each block is a kernel launch), so a pass needs little memory
-        beyond ``X``; Dask reduces chunk by chunk on its own.
+        Blocks hold about 2**17 entries in NumPy, so a pass needs little
+        memory beyond ``X``; on other libraries, where each block costs
+        kernel launches, 2**24 entries or an eighth of the rows, whichever is
+        more. Dask reduces chunk by chunk on its own.
         """
         n_samples = X.shape[0]
         if self._lazy:
             return [slice(0, n_samples)]
         per_row = X.nnz / max(n_samples, 1) if hasattr(X, "nnz") else X.shape[1]
         budget = _BLOCK_ENTRIES["numpy" if self._numpy else "other"]
-        return gen_batches(n_samples, max(1, int(budget // max(per_row, 1))))
+        rows = max(1, int(budget // max(per_row, 1)))
+        if not self._numpy:
+            rows = max(rows, -(-n_samples // _MAX_BLOCKS))
+        return gen_batches(n_samples, rows)

@@ -32,8 +32,18 @@ NAMESPACES = {
         a, device=array_api_strict.Device("device1")
     ),
     "torch": lambda a: torch.asarray(a),
+    "torch_cuda": lambda a: torch.asarray(a, device="cuda"),
 }
-NAMESPACE_PARAMS = ["array_api_strict", pytest.param("torch", marks=requires_torch)]
+NAMESPACE_PARAMS = [
+    "array_api_strict",
+    pytest.param("torch", marks=requires_torch),
+    pytest.param(
+        "torch_cuda",
+        marks=pytest.mark.skipif(
+            torch is None or not torch.cuda.is_available(), reason="no CUDA device"
+        ),
+    ),
+]
 
 
 CASES = {

@@ -5,8 +5,9 @@
 ``ScratchLogisticRegression()`` on it as a NumPy array, as a PyTorch tensor
 (on ``--device``: ``cuda`` when available) and as a Dask array split by rows
 on a ``dask.distributed`` LocalCluster, and ``LogisticRegression()`` on the
-NumPy array. It prints, for each, the fit time (one fit each; data already in
-place: on the device, or persisted on the workers), our iterations, and the
+NumPy array and on the tensors. It prints, for each, the fit time (one fit
+each, the PyTorch ones after an untimed warm-up fit; data already in
+place: on the device, or persisted on the workers), the iterations, and the
 largest coefficient difference from our NumPy fit, relative to its largest
 coefficient. Needs the ``torch`` and ``dask`` extras, and SciPy's array API
 support: without ``SCIPY_ARRAY_API=1`` in its environment the command runs
@@ -51,12 +52,25 @@ def _timed(fit):
     return time.perf_counter() - start, model, coef
 
 
-def _torch_fit(X, y, device):
+def _torch_fits(X, y, device, with_sklearn):
+    """Our fit, and scikit-learn's lbfgs, on PyTorch tensors on ``device``.
+
+    Each is timed after one untimed fit of the same data: CUDA's one-time
+    start-up (its context, cuBLAS, the allocator's first blocks) is not the
+    fit's.
+    """
     import torch
 
     X_t, y_t = torch.asarray(X, device=device), torch.asarray(y, device=device)
+    estimators = {f"torch ({device})": ScratchLogisticRegression}
+    if with_sklearn:
+        estimators[f"sklearn lbfgs (torch {device})"] = LogisticRegression
+    rows = {}
     with config_context(array_api_dispatch=True):
-        return _timed(lambda: ScratchLogisticRegression().fit(X_t, y_t))
+        for name, estimator in estimators.items():
+            estimator().fit(X_t, y_t)
+            rows[name] = _timed(lambda estimator=estimator: estimator().fit(X_t, y_t))
+    return rows
 
 
 def _dask_fit(X, y, chunks, workers):
@@ -107,7 +121,7 @@ def main(argv=None):
         import torch
 
         device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-        rows[f"torch ({device})"] = _torch_fit(X, y, device)
+        rows.update(_torch_fits(X, y, device, with_sklearn="sklearn" not in args.skip))
     if "dask" not in args.skip:
         rows[f"dask ({args.chunks} chunks, {args.workers} workers)"] = _dask_fit(
             X, y, args.chunks, args.workers
