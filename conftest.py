@@ -4,8 +4,9 @@ scikit-learn's array API dispatch needs SciPy's array API support, which is
 read once, when SciPy is first imported: set it before anything imports it.
 
 With ``SKLOGREG_FAIL_ON_SKIP=1`` (CI sets it), a skipped test fails the run,
-except scikit-learn's estimator checks for hardware or libraries that no extra
-of this package installs (CUDA, MPS, XPU, CuPy, dpnp).
+except tests for hardware or libraries that no extra of this package installs
+(CUDA, MPS, XPU, CuPy, dpnp): scikit-learn's estimator checks and the CUDA
+variant of the array API tests.
 """
 
 import os

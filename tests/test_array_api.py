@@ -40,7 +40,8 @@ NAMESPACE_PARAMS = [
     pytest.param(
         "torch_cuda",
         marks=pytest.mark.skipif(
-            torch is None or not torch.cuda.is_available(), reason="no CUDA device"
+            torch is None or not torch.cuda.is_available(),
+            reason="requires cuda (a GPU, which no extra installs)",
         ),
     ),
 ]
