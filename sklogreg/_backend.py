@@ -20,6 +20,7 @@ reduction over rows is a sum over chunks computed by Dask.
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.externals.array_api_compat import is_array_api_obj
 from sklearn.externals.array_api_compat import numpy as np_compat
 from sklearn.utils import gen_batches
 from sklearn.utils._array_api import (
@@ -78,11 +79,12 @@ class Backend:
 
         NumPy fits take ``a`` as it is (scikit-learn's validation converts it).
         Arrays keep their library until ``move_to`` moves them (a CUDA tensor
-        or a CuPy array has no NumPy view); lists become NumPy arrays first.
+        or a CuPy array has no NumPy view); lists and pandas objects become
+        NumPy arrays first.
         """
         if self._numpy:
             return a
-        if not hasattr(a, "shape"):  # a list or another sequence
+        if not is_array_api_obj(a):  # a list, a pandas Series
             a = np.asarray(a)
         a = move_to(a, xp=self.xp, device=self.device)
         return self.rechunk_rows(a)

@@ -1,8 +1,8 @@
 """Search directions of the batch gradient methods, each with its own memory.
 
 * :class:`SteepestDescent`: ``-g``, no memory (``solver="gd"``).
-* :class:`LBFGS`: the limited-memory BFGS two-loop recursion over the last
-  ``memory`` pairs (step, gradient change) of each group, in the solver's
+* :class:`LBFGS`: the limited-memory BFGS update (in its compact form) from
+  the last ``memory`` pairs (step, gradient change) of each group, in the solver's
   scaled coordinates (``solver="lbfgs"``). The diagonal scaling, or on
   small problems the whole inverse curvature (:mod:`sklogreg._curvature`),
   is the initial inverse Hessian; the pairs add what it misses.

@@ -11,6 +11,7 @@ PyTorch cases skip, saying how to install it; array-api-strict's still run.
 
 import array_api_strict
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn import config_context
 from sklearn.utils._array_api import device as array_device
@@ -127,7 +128,7 @@ def test_mixed_namespaces_follow_X():
 
 
 @requires_torch
-def test_list_and_scalar_sample_weight_with_torch():
+def test_list_series_and_scalar_sample_weight_with_torch():
     X, y = standardized("iris")
     weights = list(np.linspace(0.5, 1.5, len(y)))
     reference = ScratchLogisticRegression().fit(X, y, sample_weight=weights)
@@ -135,10 +136,14 @@ def test_list_and_scalar_sample_weight_with_torch():
         model = ScratchLogisticRegression().fit(
             torch.asarray(X), torch.asarray(y), sample_weight=weights
         )
+        series = ScratchLogisticRegression().fit(
+            torch.asarray(X), torch.asarray(y), sample_weight=pd.Series(weights)
+        )
         uniform = ScratchLogisticRegression().fit(
             torch.asarray(X), torch.asarray(y), sample_weight=2.0
         )
     assert_same_model(_host(model.coef_), _host(model.intercept_), reference)
+    assert_same_model(_host(series.coef_), _host(series.intercept_), reference)
     reference = ScratchLogisticRegression().fit(X, y, sample_weight=np.full(len(y), 2.0))
     assert_same_model(_host(uniform.coef_), _host(uniform.intercept_), reference)
 
