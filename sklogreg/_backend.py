@@ -175,6 +175,11 @@ class Backend:
             return a @ b
         return safe_sparse_dot(a, b, dense_output=True)
 
+    @staticmethod
+    def squared(a):
+        """``a * a`` elementwise, ``a`` dense or sparse (sparse stays sparse)."""
+        return a.multiply(a) if sp.issparse(a) else a * a
+
     def row_blocks(self, X):
         """Slices of rows for a blocked pass over ``X`` (one slice for Dask).
 

@@ -105,15 +105,15 @@ def _image(X, basis, inverse_norms, rtol, backend, fit_intercept):
     """
     bk = backend
     first = X[0:1] if hasattr(X, "nnz") else X[0:1, ...]
-    shift = bk.host(bk.dot(first, bk.params(basis))) if fit_intercept else 0.0
+    B, weights = bk.params(basis), bk.params(inverse_norms**2)
+    shift = bk.host(bk.dot(first, B)) if fit_intercept else 0.0
     shift_size = 0.0
     if fit_intercept:
-        shift_size = np.sqrt(bk.host(bk.dot(_squared(first), bk.params(inverse_norms**2))))
-    B, weights = bk.params(basis), bk.params(inverse_norms**2)
+        shift_size = np.sqrt(bk.host(bk.dot(bk.squared(first), weights)))
     gram, worst = 0, []
     for rows in bk.row_blocks(X):
         block = X[rows] if hasattr(X, "nnz") else X[rows, ...]
-        size = bk.xp.sqrt(bk.dot(_squared(block), weights)) + bk.params(shift_size)
+        size = bk.xp.sqrt(bk.dot(bk.squared(block), weights)) + bk.params(shift_size)
         size = bk.xp.where(size > 0, size, 1.0)  # a zero row sees nothing
         image = (bk.dot(block, B) - bk.params(shift)) / (rtol * size[:, None])
         gram = gram + image.T @ image
@@ -121,7 +121,3 @@ def _image(X, basis, inverse_norms, rtol, backend, fit_intercept):
     gram, *worst = bk.collect(gram, *worst)
     worst = np.max([bk.host(a) for a in worst], axis=0)
     return bk.host(gram).astype(np.float64), worst
-
-
-def _squared(block):
-    return block.multiply(block) if hasattr(block, "nnz") else block * block

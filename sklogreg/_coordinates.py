@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _curvature
+from ._objective import group_mean
 
 
 class Coordinates:
@@ -133,7 +134,7 @@ class Coordinates:
         # a large offset (a timestamp, say).
         second = second - 2 * centre * first + centre**2 * total[:, None]
         if group_size > 1 and len(total) > 1:
-            second, raw, total = (_group_mean(a, group_size) for a in (second, raw, total))
+            second, raw, total = (group_mean(a, group_size) for a in (second, raw, total))
         # A feature is flat when its centred moment vanishes next to its
         # moment about the shift (exactly zero for a constant column, whatever
         # its value): features of 1e-150 are scaled, not frozen.
@@ -262,12 +263,6 @@ class Coordinates:
         return self.backend.pxp.concat([self._scale * centred, grad_c[:, None]], axis=1)
 
 
-def _group_mean(a, group_size):
-    """Mean over each group's columns (axis 0), repeated for every column."""
-    grouped = a.reshape(-1, group_size, *a.shape[1:]).mean(axis=1)
-    return np.repeat(grouped, group_size, axis=0)
-
-
 def weighted_moments(X, weights, backend, products=False):
     """Weighted first and second moments of ``X``'s columns about a shift.
 
@@ -287,7 +282,7 @@ def weighted_moments(X, weights, backend, products=False):
     first = second = gram = 0
     for rows in bk.row_blocks(X):
         block = X[rows] if sparse else X[rows, ...] - shift_rows
-        squared = block.multiply(block) if sparse else block * block
+        squared = bk.squared(block)
         w = weights[rows, ...].T
         first = first + bk.dot(w, block)
         second = second + bk.dot(w, squared)

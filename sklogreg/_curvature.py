@@ -21,6 +21,8 @@ eigenvalues and, where it is used, its inverse, per column, is bounded by
 
 import numpy as np
 
+from ._objective import group_mean
+
 # Largest cost of the Gram matrices and factorizations, in flops: a few
 # milliseconds, next to iterations that cost tens or hundreds of microseconds.
 _FLOPS = 3e7
@@ -82,10 +84,7 @@ def inverse_curvature(
     )
     first = first - total[:, None] * delta
     if group_size > 1 and len(gram) > 1:
-        gram, first, total = (
-            np.repeat(a.reshape(-1, group_size, *a.shape[1:]).mean(axis=1), group_size, 0)
-            for a in (gram, first, total)
-        )
+        gram, first, total = (group_mean(a, group_size) for a in (gram, first, total))
     n_columns, n_features = scale.shape
     gram = np.broadcast_to(gram, (n_columns, n_features, n_features))
     if mean is not None:  # the intercept's row and column

@@ -108,7 +108,7 @@ class LBFGS:
         self._here, last, self._last = gradient, self._last, None
         if last is None:  # no pairs: -P g descends, unless rounding made P indefinite
             image = gradient if metric is None else metric(gradient)
-            return _descending(objective, gradient, -image, -gradient)
+            return _descending(objective, gradient, -image)
         previous, step = last
         n_columns, width = gradient.shape
         change = gradient - previous
@@ -145,7 +145,7 @@ class LBFGS:
         else:
             pairs, products = self.pairs, products[:, :-1, ...]
             if pairs is None:
-                return _descending(objective, gradient, -image, -gradient)
+                return _descending(objective, gradient, -image)
         n_groups, n_pairs = products.shape[:2]
         Sg, Zg = products[:, :, 2, 0, None], products[:, :, 1, 0, None]
         gamma = (self._D[:, -1] / self._YZ[:, -1, -1])[:, None, None]
@@ -157,10 +157,10 @@ class LBFGS:
             [-gamma * u, np.swapaxes(self._inv_R, 1, 2) @ inner], axis=2
         )
         weights = pxp.reshape(bk.params(objective.spread_host(weights)), (n_columns, 1, -1))
-        Hg = bk.params(objective.spread_host(gamma[:, 0])) * image + pxp.reshape(
+        Hg = objective.spread(gamma[:, 0, 0])[:, None] * image + pxp.reshape(
             weights @ pxp.reshape(pairs, (n_columns, 3 * n_pairs, width)), gradient.shape
         )
-        return _descending(objective, gradient, -Hg, -gradient)
+        return _descending(objective, gradient, -Hg)
 
     def _add_pair(self, products):
         """Update ``R^-1``, ``D`` and ``Y^T Z`` with the newest pair (last in
@@ -186,12 +186,12 @@ class LBFGS:
             self._D = self._D[:, 1:]
 
 
-def _descending(objective, gradient, direction, fallback):
-    """``direction`` where it descends, ``fallback`` elsewhere; and the slope."""
+def _descending(objective, gradient, direction):
+    """``direction`` where it descends, ``-g`` elsewhere; and the slope."""
     slope = objective.params_sum(gradient * direction)
     descends = slope < 0
     if descends.all():
         return direction, slope
     spread = objective.spread(descends)[:, None] > 0
-    direction = objective.backend.pxp.where(spread, direction, fallback)
+    direction = objective.backend.pxp.where(spread, direction, -gradient)
     return direction, objective.params_sum(gradient * direction)

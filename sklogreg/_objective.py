@@ -23,6 +23,12 @@ arrays.
 import numpy as np
 
 
+def group_mean(a, group_size):
+    """Host mean over each group's columns (axis 0), repeated for every column."""
+    grouped = a.reshape(-1, group_size, *a.shape[1:]).mean(axis=1)
+    return np.repeat(grouped, group_size, axis=0)
+
+
 class Objective:
     """Weighted, L2-penalized loss of a linear model over groups of columns.
 
