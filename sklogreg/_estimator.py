@@ -58,7 +58,8 @@ class ScratchLogisticRegression(
         Whether to fit an intercept.
     solver : {"lbfgs", "gd"}, default="lbfgs"
         ``"lbfgs"``: limited-memory BFGS -- gradient descent along directions
-        corrected by the curvature of the last 10 steps -- in centred and
+        corrected by the curvature of the last 10 steps, or of every step
+        where the whole matrix is small (BFGS) -- in centred and
         diagonally scaled coordinates, each step by a Newton-started line
         search on the tracked linear predictor; it stays out of the
         directions exactly collinear features leave unseen, and on small

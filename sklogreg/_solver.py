@@ -4,11 +4,12 @@ One descent loop serves both solvers; only the direction and the step differ
 (:mod:`sklogreg._directions`, :mod:`sklogreg._steps`):
 
 * ``"gd"``: plain gradient descent, direction ``-g``, a fixed step.
-* ``"lbfgs"``: limited-memory BFGS directions in centred and scaled
-  coordinates (:mod:`sklogreg._coordinates`), each step by a Newton-started
-  line search. The scaling is re-derived from the curvature at the current
-  point every ``_RESCALE_EVERY`` iterations, or sooner when step sizes far
-  from one show it stale; the direction's memory restarts with it.
+* ``"lbfgs"``: limited-memory BFGS directions (or BFGS's own, where its
+  matrix is small) in centred and scaled coordinates
+  (:mod:`sklogreg._coordinates`), each step by a Newton-started line
+  search. The scaling is re-derived from the curvature at the current point
+  every ``_RESCALE_EVERY`` iterations, or sooner when step sizes far from
+  one show it stale; the direction's memory restarts with it.
 
 An iteration costs two passes over ``X``: ``R^T X`` for the gradient and
 ``X d`` for the raw prediction's change along the direction ``d``, which the
@@ -23,7 +24,7 @@ import numpy as np
 
 from ._collinear import null_directions
 from ._coordinates import Coordinates
-from ._directions import LBFGS, SteepestDescent
+from ._directions import BFGS, LBFGS, SteepestDescent, dense_affordable
 from ._steps import fixed_step, line_search, lipschitz
 
 # Iterations between re-derivations of the diagonal scaling from the current
@@ -278,7 +279,8 @@ def solve_with(
 
     ``"lbfgs"``: Jacobi-scaled coordinates (any centre and scale are exact;
     the curvature bound makes a good start), the line search, L-BFGS
-    directions and rescaling. ``"gd"``: the original coordinates, the fixed
+    directions (BFGS where :func:`~sklogreg._directions.dense_affordable`)
+    and rescaling. ``"gd"``: the original coordinates, the fixed
     step ``learning_rate`` (``"auto"``: ``1 / L``) and ``-g``. ``options``
     go to :func:`solve` (``tol``, ``max_iter``, ``verbose``, ``monitor``).
 
@@ -323,7 +325,12 @@ def solve_with(
             null_basis=null_basis,
             dense=True,
         )
-        directions, step = LBFGS(), None
+        size = objective.group_size * coordinates.n_coordinates
+        if dense_affordable(X, objective.n_groups, size, objective.loss.n_columns):
+            directions = BFGS()
+        else:
+            directions = LBFGS()
+        step = None
     return solve(
         objective,
         coordinates,

@@ -1,0 +1,276 @@
+"""Search directions against textbook references: L-BFGS against the
+two-loop recursion, BFGS against its finite termination on quadratics."""
+
+import numpy as np
+import pytest
+
+from sklogreg._backend import Backend
+from sklogreg._directions import BFGS, LBFGS
+from sklogreg._loss import MultinomialLoss
+from sklogreg._objective import Objective
+
+from .test_gradient import CASES, N, P, _objective
+
+
+def _two_loop(steps, changes, g, metric):
+    """The textbook L-BFGS two-loop recursion (Nocedal and Wright, Alg. 7.4): H g,
+    from ``H0 = gamma P`` (``metric`` applies ``P``)."""
+    rho = [1 / (y @ s) for s, y in zip(steps, changes, strict=True)]
+    q, alphas = g.copy(), []
+    for s, y, r in zip(reversed(steps), reversed(changes), reversed(rho), strict=True):
+        alphas.append(r * (s @ q))
+        q -= alphas[-1] * y
+    gamma = (steps[-1] @ changes[-1]) / (changes[-1] @ metric(changes[-1]))
+    r_vec = gamma * metric(q)
+    for s, y, r, a in zip(steps, changes, rho, reversed(alphas), strict=True):
+        r_vec += s * (a - r * (y @ r_vec))
+    return r_vec
+
+
+def _quadratic_pairs(objective, shape, n_pairs, rng, scale=1.0):
+    """Steps and the gradient changes a fixed quadratic per group gives them."""
+    n_groups = objective.n_groups
+    size = int(np.prod(shape)) // n_groups
+    hessians = rng.normal(size=(n_groups, size, size))
+    hessians = hessians @ np.transpose(hessians, (0, 2, 1)) + np.eye(size)
+    steps = [scale * rng.normal(size=shape) for _ in range(n_pairs)]
+    changes = [
+        np.einsum("gij,gj->gi", hessians, step.reshape(n_groups, -1)).reshape(shape)
+        for step in steps
+    ]
+    return steps, changes
+
+
+def _feed(lbfgs, objective, g, steps, changes, metric):
+    """Pairs reach the memory as in the solver: a direction at a gradient, the
+    step taken from there, the gradient where it led. Returns the gradients
+    visited (the last one where the next direction is asked)."""
+    gradients = [g]
+    for step, change in zip(steps, changes, strict=True):
+        lbfgs.direction(objective, gradients[-1], metric)
+        lbfgs.record(step)
+        gradients.append(gradients[-1] + change)
+    return gradients
+
+
+def _expected(steps, gradients, metric, n_groups, width, keep):
+    """``-H g`` of the last gradient by the two-loop recursion, per group, over
+    the pairs ``keep`` (indices), as float64 arrays."""
+    g = gradients[-1].astype(np.float64)
+    steps = [steps[i].astype(np.float64) for i in keep]
+    # The changes as the method sees them: differences in the gradients' dtype.
+    changes = [(gradients[i + 1] - gradients[i]).astype(np.float64) for i in keep]
+
+    def per_group(a, k):
+        return a.reshape(n_groups, -1)[k]
+
+    def group_metric(v):  # the columns of one group, each times the metric
+        return metric(v.reshape(-1, width)).astype(np.float64).ravel()
+
+    return np.stack(
+        [
+            -_two_loop(
+                [per_group(s, k) for s in steps],
+                [per_group(y, k) for y in changes],
+                per_group(g, k),
+                group_metric,
+            )
+            for k in range(n_groups)
+        ]
+    )
+
+
+def _metric(rng, width, with_metric, dtype=np.float64):
+    root = rng.normal(size=(width, width))
+    Q = (root @ root.T + np.eye(width) if with_metric else np.eye(width)).astype(dtype)
+    return lambda A: A @ Q  # per column of theta (and per pair, for 3-d A)
+
+
+@pytest.mark.parametrize("with_metric", [False, True])
+@pytest.mark.parametrize("n_classes, multi_class", CASES)
+def test_lbfgs_direction_is_the_two_loop_recursion_per_group(
+    n_classes, multi_class, with_metric
+):
+    """The compact form equals the two-loop recursion, group by group, from the
+    identity or from a positive definite matrix per column, once the memory
+    is full and its oldest pair has gone."""
+    objective, _, theta = _objective(n_classes, multi_class, True, "plain")
+    rng = np.random.default_rng(7)
+    metric = _metric(rng, theta.shape[1], with_metric)
+    steps, changes = _quadratic_pairs(objective, theta.shape, 5, rng)
+    lbfgs = LBFGS(memory=4)
+    g = rng.normal(size=theta.shape)
+    gradients = _feed(lbfgs, objective, g, steps, changes, metric)
+    direction, slope = lbfgs.direction(objective, gradients[-1], metric)
+    n_groups = objective.n_groups
+    expected = _expected(steps, gradients, metric, n_groups, theta.shape[1], range(1, 5))
+    np.testing.assert_allclose(direction, expected.reshape(theta.shape), rtol=1e-10)
+    g = gradients[-1].reshape(n_groups, -1)
+    np.testing.assert_allclose(slope, np.einsum("gi,gi->g", g, expected))
+
+
+@pytest.mark.parametrize("bad", [0, 2])
+def test_lbfgs_skips_a_pair_of_negative_curvature(bad):
+    """A pair with s^T y <= 0 in any group is stored for none (the first pair
+    or a later one); the direction is the recursion over the others."""
+    objective, _, theta = _objective(4, "ovr", True, "plain")
+    rng = np.random.default_rng(3)
+    metric = _metric(rng, theta.shape[1], True)
+    steps, changes = _quadratic_pairs(objective, theta.shape, 4, rng)
+    changes[bad] = changes[bad].copy()
+    changes[bad][1] = -steps[bad][1]  # group 1: s^T y = -|s|^2
+    lbfgs = LBFGS(memory=10)
+    g = rng.normal(size=theta.shape)
+    gradients = _feed(lbfgs, objective, g, steps, changes, metric)
+    direction, _ = lbfgs.direction(objective, gradients[-1], metric)
+    keep = [i for i in range(4) if i != bad]
+    expected = _expected(steps, gradients, metric, 4, theta.shape[1], keep)
+    np.testing.assert_allclose(direction, expected.reshape(theta.shape), rtol=1e-10)
+
+
+def test_lbfgs_keeps_the_pairs_of_the_groups_that_run_on():
+    """Dropping a softmax group (columns of several classes) keeps the other
+    groups' pairs and small matrices: their directions are unchanged."""
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(N, P))
+    labels = rng.integers(3, size=(N, 3))
+    Y = np.hstack([(labels[:, [k]] == np.arange(3)).astype(float) for k in range(3)])
+    backend = Backend(X)
+    weight = np.full((N, 1), 1 / N)
+    objective = Objective(
+        X, MultinomialLoss(Y, 3, backend), weight, np.full(9, 0.1), fit_intercept=True
+    )
+    shape = (9, P + 1)
+    metric = _metric(rng, P + 1, True)
+    steps, changes = _quadratic_pairs(objective, shape, 5, rng)
+    lbfgs = LBFGS(memory=3)
+    gradients = _feed(lbfgs, objective, rng.normal(size=shape), steps, changes, metric)
+    kept = np.array([0, 2])
+    columns = objective.columns(kept)
+    lbfgs.take(backend, columns, kept)
+    direction, _ = lbfgs.direction(objective.subset(kept), gradients[-1][columns], metric)
+    expected = _expected(steps, gradients, metric, 3, P + 1, range(2, 5))[kept]
+    np.testing.assert_allclose(direction, expected.reshape(6, P + 1), rtol=1e-10)
+
+
+def test_lbfgs_float32_small_steps():
+    """In float32, with steps so small that |g| is 1e5 times |y|, the images
+    z = P y stay as accurate as y itself (P g - P g_prev would cancel)."""
+    objective, _, theta = _objective(2, "ovr", True, "plain", dtype=np.float32)
+    rng = np.random.default_rng(5)
+    metric = _metric(rng, theta.shape[1], True, dtype=np.float32)
+    steps, changes = _quadratic_pairs(objective, theta.shape, 4, rng, scale=1e-5)
+    steps = [s.astype(np.float32) for s in steps]
+    changes = [y.astype(np.float32) for y in changes]
+    g = rng.normal(size=theta.shape).astype(np.float32)
+    lbfgs = LBFGS(memory=10)
+    gradients = _feed(lbfgs, objective, g, steps, changes, metric)
+    direction, _ = lbfgs.direction(objective, gradients[-1], metric)
+    assert direction.dtype == np.float32
+    expected = _expected(steps, gradients, metric, 1, theta.shape[1], range(4))
+    error = np.abs(direction - expected.reshape(theta.shape)).max()
+    assert error <= 1e-4 * np.abs(expected).max()
+
+
+def _exact_descent(objective, hessians, b, directions, metric, x, n_steps):
+    """``n_steps`` of ``directions`` on ``x^T A x / 2 - b^T x`` per group, each
+    step to the minimum along the direction. Returns ``x`` and the gradient."""
+    n_groups, shape = objective.n_groups, x.shape
+
+    def gradient(x):
+        flat = np.einsum("gij,gj->gi", hessians, x.reshape(n_groups, -1))
+        return (flat - b).reshape(shape)
+
+    for _ in range(n_steps):
+        g = gradient(x)
+        d, slope = directions.direction(objective, g, metric)
+        flat = d.reshape(n_groups, -1)
+        curvature = np.einsum("gi,gij,gj->g", flat, hessians, flat)
+        step = (-slope / curvature).repeat(objective.group_size)[:, None] * d
+        directions.record(step)
+        x = x + step
+    return x, gradient(x)
+
+
+@pytest.mark.parametrize("with_metric", [False, True])
+@pytest.mark.parametrize("n_classes, multi_class", CASES)
+def test_bfgs_minimizes_a_quadratic_in_as_many_exact_steps_as_coordinates(
+    n_classes, multi_class, with_metric
+):
+    """With exact line searches, BFGS reaches the minimum of a strictly
+    convex quadratic in at most ``n`` steps (Nocedal and Wright, Thm. 6.4),
+    from any positive definite start. (Here the start exceeds the inverse
+    Hessian, so ``H`` is never scaled up, which would void the theorem.)
+    Steepest descent, the test's control, is still far from it then."""
+    objective, _, theta = _objective(n_classes, multi_class, True, "plain")
+    rng = np.random.default_rng(2)
+    n_groups = objective.n_groups
+    size = theta.size // n_groups
+    root = rng.normal(size=(n_groups, size, size))
+    hessians = 1e3 * (root @ np.transpose(root, (0, 2, 1)) + 0.1 * np.eye(size))
+    b = rng.normal(size=(n_groups, size))
+    metric = _metric(rng, theta.shape[1], with_metric)
+    x0 = np.zeros(theta.shape)
+    _, g0 = _exact_descent(objective, hessians, b, BFGS(), metric, x0, 0)
+    _, g = _exact_descent(objective, hessians, b, BFGS(), metric, x0, size)
+    assert np.abs(g).max() <= 1e-9 * np.abs(g0).max()
+    # Preconditioned steepest descent: BFGS never updated.
+    never = BFGS()
+    never.record = lambda step: None
+    _, g_sd = _exact_descent(objective, hessians, b, never, metric, x0, size)
+    assert np.abs(g_sd).max() >= 1e-3 * np.abs(g0).max()
+
+
+@pytest.mark.parametrize("curvature", [1e-3, 1e3])
+@pytest.mark.parametrize("n_classes, multi_class", CASES)
+def test_bfgs_update_meets_the_secant_equation(n_classes, multi_class, curvature):
+    """After each pair, ``H`` is symmetric positive definite and maps the
+    gradient change to the step, ``H y = s`` (whether or not it was scaled
+    up first: ``curvature`` 1e-3 makes the start too small)."""
+    objective, _, theta = _objective(n_classes, multi_class, True, "plain")
+    rng = np.random.default_rng(6)
+    metric = _metric(rng, theta.shape[1], True)
+    n_groups = objective.n_groups
+    steps, changes = _quadratic_pairs(objective, theta.shape, 4, rng)
+    changes = [curvature * y for y in changes]
+    bfgs = BFGS()
+    gradients = [rng.normal(size=theta.shape)]
+    for step, change in zip(steps, changes, strict=True):
+        bfgs.direction(objective, gradients[-1], metric)
+        bfgs.record(step)
+        gradients.append(gradients[-1] + change)
+        bfgs.direction(objective, gradients[-1], metric)  # the update
+        H = bfgs._H
+        s, y = step.reshape(n_groups, -1), change.reshape(n_groups, -1)
+        Hy = np.einsum("gij,gj->gi", H, y)
+        np.testing.assert_allclose(Hy, s, rtol=1e-9, atol=1e-9 * np.abs(s).max())
+        np.testing.assert_allclose(H, np.transpose(H, (0, 2, 1)), rtol=1e-12)
+        assert (np.linalg.eigvalsh(H)[:, 0] > 0).all()
+
+
+def test_bfgs_groups_are_independent():
+    """A pair of negative curvature in one group leaves the other groups'
+    matrices as they are; dropping groups keeps the others' matrices."""
+    objective, _, theta = _objective(4, "ovr", True, "plain")
+    rng = np.random.default_rng(4)
+    metric = _metric(rng, theta.shape[1], True)
+    steps, changes = _quadratic_pairs(objective, theta.shape, 4, rng)
+    bad = [y.copy() for y in changes]
+    bad[2][1] = -steps[2][1]  # group 1: s^T y = -|s|^2
+    g = rng.normal(size=theta.shape)
+    directions = []
+    for pairs in (changes, bad):
+        bfgs = BFGS()
+        gradients = _feed(bfgs, objective, g, steps, pairs, metric)
+        directions.append(bfgs.direction(objective, gradients[-1], metric))
+    (good, good_slope), (skipped, skipped_slope) = directions
+    others = [0, 2, 3]
+    np.testing.assert_allclose(skipped[others], good[others], rtol=1e-12)
+    assert skipped_slope[1] < 0 and not np.allclose(skipped[1], good[1])
+    # Dropping groups 1 and 3.
+    bfgs = BFGS()
+    gradients = _feed(bfgs, objective, g, steps, changes, metric)
+    kept = np.array([0, 2])
+    bfgs.take(objective.backend, objective.columns(kept), kept)
+    direction, _ = bfgs.direction(objective.subset(kept), gradients[-1][kept], metric)
+    np.testing.assert_allclose(direction, good[kept], rtol=1e-12)
