@@ -44,6 +44,8 @@ class Coordinates:
     inverse : ndarray of shape (n_columns, n_coordinates, n_coordinates), default=None
         The inverse curvature of small problems (:mod:`sklogreg._curvature`),
         applied by :meth:`metric`.
+    dense : bool or "ill-conditioned", default=False
+        How :meth:`rescaled` derives ``inverse`` (see :meth:`jacobi`).
     """
 
     def __init__(
@@ -56,8 +58,10 @@ class Coordinates:
         backend,
         null_basis=None,
         inverse=None,
+        dense=False,
     ):
         self.mean, self.scale, self.intercept_scale = mean, scale, intercept_scale
+        self.dense = dense
         self.fit_intercept, self.backend = fit_intercept, backend
         self.n_features = scale.shape[1]
         self._mean, self._scale = backend.params(mean), backend.params(scale)
@@ -113,13 +117,15 @@ class Coordinates:
         mean : ndarray of shape (n_features,), default=None
             The centre; by default the weighted mean of the rows.
         null_basis : ndarray of shape (n_features, n_null), default=None
-        dense : bool, default=False
+        dense : bool or "ill-conditioned", default=False
             Also the whole inverse curvature (:mod:`sklogreg._curvature`),
-            where it is affordable.
+            where it is affordable; with "ill-conditioned" only where the
+            curvature is.
         """
         # The whole Gram matrix too, in the same pass, where it will serve.
-        dense = dense and _curvature.affordable(X, weights.shape[1], len(l2_reg_strength))
-        moments = weighted_moments(X, weights, backend, products=dense)
+        affordable = _curvature.affordable(X, weights.shape[1], len(l2_reg_strength))
+        products = bool(dense) and affordable
+        moments = weighted_moments(X, weights, backend, products=products)
         shift, first, second, total, _ = moments
         raw = second  # about the shift: exactly zero for a constant column
         if not fit_intercept:
@@ -145,7 +151,7 @@ class Coordinates:
         curved = total > 0
         intercept_scale = np.where(curved, 1 / np.sqrt(np.where(curved, total, 1)), 1)
         inverse = None
-        if dense:
+        if products:
             inverse = _curvature.inverse_curvature(
                 moments,
                 mean=mean if fit_intercept else None,
@@ -153,6 +159,7 @@ class Coordinates:
                 intercept_scale=np.broadcast_to(intercept_scale, len(scale)),
                 l2_reg_strength=l2_reg_strength,
                 group_size=group_size,
+                gate=dense == "ill-conditioned",
             )
         dtype = backend.host_dtype
         return cls(
@@ -163,6 +170,7 @@ class Coordinates:
             backend=backend,
             null_basis=null_basis,
             inverse=inverse,
+            dense=dense,
         )
 
     def rescaled(self, X, weights, l2_reg_strength, *, group_size):
@@ -176,7 +184,7 @@ class Coordinates:
             backend=self.backend,
             mean=self.mean.astype(np.float64),
             null_basis=self.null_basis,
-            dense=self.inverse is not None,
+            dense=self.dense if self.inverse is not None else False,
         )
 
     def subset(self, columns):
@@ -197,6 +205,7 @@ class Coordinates:
             backend=self.backend,
             null_basis=self.null_basis,
             inverse=inverse,
+            dense=self.dense,
         )
 
     @property

@@ -48,12 +48,14 @@ def affordable(X, n_weights, n_columns):
 
 
 def inverse_curvature(
-    moments, *, mean, scale, intercept_scale, l2_reg_strength, group_size
+    moments, *, mean, scale, intercept_scale, l2_reg_strength, group_size, gate=True
 ):
     """``B^-1`` per column (host float64), or None.
 
-    None where ``B`` is well conditioned (the identity serves as well) or not
-    positive definite.
+    None where ``B`` is not positive definite, or, with ``gate``, well
+    conditioned (the identity serves L-BFGS as well; BFGS, which keeps every
+    pair, does as well or better from ``B^-1`` on every problem measured,
+    with one or two fewer iterations on wine and iris).
 
     Parameters
     ----------
@@ -105,10 +107,18 @@ def inverse_curvature(
     curvature[:, index, index] += penalty + (jacobian == 0)
     ridge = _RIDGE * np.einsum("kii->k", curvature) / len(index)
     curvature[:, index, index] += ridge[:, None]
-    # The eigenvalues give the condition number; only where it is large is
-    # the inverse worth its cost.
-    values = np.linalg.eigvalsh(curvature)
-    if np.any(values[:, 0] <= 0) or np.all(values[:, -1] < _ILL_CONDITIONED * values[:, 0]):
-        return None
+    if gate:
+        # The eigenvalues give the condition number; only where it is large
+        # is the inverse worth its cost.
+        values = np.linalg.eigvalsh(curvature)
+        if np.any(values[:, 0] <= 0) or np.all(
+            values[:, -1] < _ILL_CONDITIONED * values[:, 0]
+        ):
+            return None
+    else:
+        try:  # the cheapest test of positive definiteness
+            np.linalg.cholesky(curvature)
+        except np.linalg.LinAlgError:
+            return None
     inverses = np.linalg.inv(curvature)
     return (inverses + np.transpose(inverses, (0, 2, 1))) / 2

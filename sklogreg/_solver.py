@@ -315,6 +315,10 @@ def solve_with(
                 objective.raw_prediction(bk.params(coef), bk.params(intercept))
             )
             weights = objective.scaling_weights(objective.loss.gradient(raw)[1])
+        # BFGS, which keeps every pair, starts from the whole inverse
+        # curvature wherever it is affordable; L-BFGS where it is ill-conditioned.
+        size = objective.group_size * (X.shape[1] + fit_intercept)
+        bfgs = dense_affordable(X, objective.n_groups, size, objective.loss.n_columns)
         coordinates = Coordinates.jacobi(
             X,
             weights,
@@ -323,14 +327,9 @@ def solve_with(
             fit_intercept=fit_intercept,
             backend=bk,
             null_basis=null_basis,
-            dense=True,
+            dense=True if bfgs else "ill-conditioned",
         )
-        size = objective.group_size * coordinates.n_coordinates
-        if dense_affordable(X, objective.n_groups, size, objective.loss.n_columns):
-            directions = BFGS()
-        else:
-            directions = LBFGS()
-        step = None
+        directions, step = (BFGS() if bfgs else LBFGS()), None
     return solve(
         objective,
         coordinates,

@@ -1,4 +1,4 @@
-"""The whole inverse curvature of small problems (L-BFGS's first inverse Hessian).
+"""The whole inverse curvature of small problems ((L-)BFGS's first inverse Hessian).
 
 References: the Hessian bound written out from its definition on the
 centred design, and scikit-learn's Newton fit for the solver that uses it.
@@ -92,19 +92,29 @@ def test_coupled_columns_share_their_weights_mean():
     np.testing.assert_allclose(coupled, alone, rtol=1e-10)
 
 
-def test_well_conditioned_features_keep_the_identity():
+def test_well_conditioned_features_keep_the_identity_unless_ungated():
+    """The condition gate (L-BFGS's) keeps the identity; without it (BFGS's)
+    the inverse is returned; an indefinite matrix gets None either way."""
     rng = np.random.default_rng(2)
     X = rng.standard_normal((500, 5))
-    result = inverse_curvature(
-        X,
-        np.full((500, 1), 0.25 / 500),
+    w = np.full(500, 0.25 / 500)
+    options = dict(
         mean=X.mean(axis=0),
         scale=np.ones((1, 5)) * 2,
         intercept_scale=np.ones(1) * 2,
-        l2_reg_strength=np.array([1 / 500]),
         group_size=1,
     )
-    assert result is None
+    alpha = np.array([1 / 500])
+    assert inverse_curvature(X, w[:, None], l2_reg_strength=alpha, **options) is None
+    inverse = inverse_curvature(X, w[:, None], l2_reg_strength=alpha, gate=False, **options)
+    B = _expected(X, w, options["mean"], options["scale"][0], 2.0, alpha[0])
+    np.testing.assert_allclose(inverse[0] @ B, np.eye(6), atol=1e-10)
+    for gate in (True, False):  # a penalty of -10 makes B indefinite
+        negative = np.array([-10.0])
+        assert (
+            inverse_curvature(X, w[:, None], l2_reg_strength=negative, gate=gate, **options)
+            is None
+        )
 
 
 @pytest.mark.parametrize("multi_class", ["ovr", "multinomial"])
