@@ -26,6 +26,9 @@ from ._objective import group_mean
 # Largest cost of the Gram matrices and factorizations, in flops: a few
 # milliseconds, next to iterations that cost tens or hundreds of microseconds.
 _FLOPS = 3e7
+# ... and of one re-derived at the current point, every few iterations
+# (see ``_solver._REFRESH_EVERY``): a few hundred microseconds.
+_REFRESH_FLOPS = 3e6
 # Below this condition number of the Jacobi-scaled curvature the identity is
 # kept: the pairs learn what little it misses sooner than a matrix fixed at
 # the start (on digits and wine, condition 30-150, the whole matrix took as
@@ -45,6 +48,14 @@ def affordable(X, n_weights, n_columns):
     # Eigenvalues and an inverse of a d x d matrix cost about 10 d^3 flops.
     cost = n_weights * entries * n_features + 10 * n_columns * (n_features + 1) ** 3
     return cost <= _FLOPS
+
+
+def refresh_affordable(X, n_columns):
+    """Whether re-deriving the matrix costs about an iteration's overhead."""
+    n_samples, n_features = X.shape
+    entries = X.nnz if hasattr(X, "nnz") else n_samples * n_features
+    cost = n_columns * (entries * n_features + 10 * (n_features + 1) ** 3)
+    return cost <= _REFRESH_FLOPS
 
 
 def inverse_curvature(

@@ -149,11 +149,9 @@ class Objective:
     def penalty_along(self, coef, coef_direction):
         """Host ``[coef . d, d . d]`` per column, shape ``(n_columns, 2)``: all
         the penalty needs to know of the line ``coef + t d``."""
-        bk, pxp = self.backend, self.backend.pxp
-        products = np.empty((coef.shape[0], 2))
-        products[:, 0] = bk.host(pxp.sum(coef * coef_direction, axis=1))
-        products[:, 1] = bk.host(self.params_rows(coef_direction))
-        return products
+        pxp = self.backend.pxp
+        products = pxp.stack([coef * coef_direction, coef_direction**2], axis=1)
+        return self.backend.host(pxp.sum(products, axis=2)).astype(np.float64)
 
     def curvature_along(self, proba, raw_direction, penalty):
         """Second derivative of the objective along a direction, per group.

@@ -22,6 +22,7 @@ from the products. Why it stopped is one of :data:`STOP_REASONS`.
 
 import numpy as np
 
+from . import _curvature
 from ._collinear import null_directions
 from ._coordinates import Coordinates
 from ._directions import BFGS, LBFGS, SteepestDescent, dense_affordable
@@ -29,12 +30,18 @@ from ._steps import fixed_step, line_search, lipschitz
 
 # Iterations between re-derivations of the diagonal scaling from the current
 # curvature: frequent enough to matter on ill-conditioned problems, rare
-# enough (one extra pass over X each) to cost nothing on easy ones.
+# enough (one pass over X each) to cost nothing on easy ones.
 _RESCALE_EVERY = 100
 # Sooner when a step size leaves [1 / _STALE_STEP, _STALE_STEP], but not within
 # _MIN_RESCALE_GAP iterations of the last rescale.
 _STALE_STEP = 32.0
 _MIN_RESCALE_GAP = 5
+# On tiny problems that start BFGS from the whole inverse curvature, that
+# matrix is re-derived at the current point this often (it costs about two
+# iterations there): BFGS restarts from the exact curvature, nearly a Newton
+# step. Breast cancer: 18 -> 9 iterations, 3.9 -> 2.7 ms; unscaled 28 -> 12.
+# Not for softmax groups, whose matrix is block-diagonal, not their curvature.
+_REFRESH_EVERY = 5
 
 #: Why a group stopped: its gradient norm met ``tol``; ``max_iter`` ran out;
 #: no step decreased the objective any more (rounding dominates); a fixed
@@ -123,10 +130,10 @@ class _State:
             self.raw, *objective.loss.gradient(self.raw)
         )
         self.coef, _ = self.coordinates.to_coef(self.theta)
-        grad_coef, grad_intercept, self.grad_norm = objective.gradient(
+        self.grad_coef, self.grad_intercept, self.grad_norm = objective.gradient(
             self.coef, self.raw_gradient
         )
-        self.gradient = self.coordinates.pullback(grad_coef, grad_intercept)
+        self.gradient = self.coordinates.pullback(self.grad_coef, self.grad_intercept)
 
     def drop(self, done):
         """Keep only the groups not ``done`` (a mask over the running ones)."""
@@ -134,8 +141,15 @@ class _State:
         bk, columns = self.backend, self.objective.columns(keep)
         self.objective = self.objective.subset(keep)
         self.coordinates = self.coordinates.subset(columns)
-        self.theta, self.gradient, self.coef = (
-            bk.take(a, columns, axis=0) for a in (self.theta, self.gradient, self.coef)
+        self.theta, self.gradient, self.coef, self.grad_coef, self.grad_intercept = (
+            bk.take(a, columns, axis=0)
+            for a in (
+                self.theta,
+                self.gradient,
+                self.coef,
+                self.grad_coef,
+                self.grad_intercept,
+            )
         )
         self.raw, self.raw_gradient, self.proba = bk.keep(
             *(
@@ -149,7 +163,7 @@ class _State:
         self.step_size = self.step_size[keep]
         self.directions.take(bk, columns, keep)
 
-    def scaling_is_stale(self, n_iter):
+    def scaling_is_stale(self, n_iter, every):
         """Whether to re-derive the scaling: periodically, or when steps say so.
 
         In well-scaled coordinates the line search's steps stay near one; a
@@ -158,7 +172,7 @@ class _State:
         that now need very different ones.
         """
         since = n_iter - self.rescaled_at
-        if since >= _RESCALE_EVERY:
+        if since >= every:
             return True
         off = (self.step_size >= _STALE_STEP) | (self.step_size < 1 / _STALE_STEP)
         return since >= _MIN_RESCALE_GAP and bool((off & (self.step_size > 0)).any())
@@ -175,7 +189,8 @@ class _State:
             group_size=objective.group_size,
         )
         self.theta = self.coordinates.from_coef(coef, intercept)
-        self.evaluate()
+        # The same point: only the gradient's coordinates change.
+        self.gradient = self.coordinates.pullback(self.grad_coef, self.grad_intercept)
         self.directions.forget()
 
 
@@ -189,7 +204,7 @@ def solve(
     max_iter,
     learning_rate=None,
     directions,
-    rescale=True,
+    rescale_every=None,
     verbose=0,
     monitor=None,
     raw=None,
@@ -211,9 +226,10 @@ def solve(
         Fixed step, or None for the line search.
     directions : SteepestDescent or LBFGS
         Chooses the search directions (:mod:`sklogreg._directions`).
-    rescale : bool
-        Re-derive the diagonal scaling every ``_RESCALE_EVERY`` iterations,
-        or sooner when step sizes show it stale.
+    rescale_every : int or None
+        Re-derive the diagonal scaling (and the whole inverse curvature, if
+        the coordinates have it) every ``rescale_every`` iterations, or
+        sooner when step sizes show it stale; None: never.
     verbose : int
         Print progress every ``verbose`` iterations when positive.
     monitor : callable or None
@@ -254,7 +270,7 @@ def solve(
                 break
             state.drop(done)
 
-        if rescale and state.scaling_is_stale(n_iter):
+        if rescale_every and state.scaling_is_stale(n_iter, rescale_every):
             state.rescale(n_iter)
         _iterate(state, result, learning_rate)
         if state.too_large.any():  # those groups did not move: stop them here
@@ -330,6 +346,14 @@ def solve_with(
             dense=True if bfgs else "ill-conditioned",
         )
         directions, step = (BFGS() if bfgs else LBFGS()), None
+        rescale_every = _RESCALE_EVERY
+        if (
+            bfgs
+            and objective.group_size == 1
+            and coordinates.inverse is not None
+            and _curvature.refresh_affordable(X, objective.loss.n_columns)
+        ):
+            rescale_every = _REFRESH_EVERY
     return solve(
         objective,
         coordinates,
@@ -337,7 +361,7 @@ def solve_with(
         intercept,
         learning_rate=step,
         directions=directions,
-        rescale=solver != "gd",
+        rescale_every=None if solver == "gd" else rescale_every,
         raw=raw,
         **options,
     )

@@ -11,7 +11,9 @@ from scipy.optimize import check_grad
 
 from sklogreg._backend import Backend
 from sklogreg._coordinates import Coordinates
+from sklogreg._directions import LBFGS
 from sklogreg._multiclass import build_objective
+from sklogreg._solver import _State
 from sklogreg._steps import lipschitz
 
 N, P = 40, 5
@@ -192,3 +194,19 @@ def test_groups_are_independent_problems():
     values = objective.value(objective.raw_prediction(coef, intercept), coef)
     np.testing.assert_allclose(f2(theta[2]), values[2], rtol=1e-12)
     np.testing.assert_allclose(g2(theta[2]), g(theta.ravel()).reshape(theta.shape)[2])
+
+
+@pytest.mark.parametrize("n_classes, multi_class", CASES)
+def test_rescale_keeps_the_point_and_pulls_the_gradient_back(n_classes, multi_class):
+    """A rescale changes the coordinates, not the point: the gradient it
+    pulls back equals a fresh evaluation in the new coordinates."""
+    objective, coords, theta = _objective(n_classes, multi_class, True, "jacobi")
+    state = _State(objective, coords, theta, LBFGS())
+    state.evaluate()
+    before, coef = state.gradient, state.coef
+    state.rescale(0)
+    pulled = state.gradient
+    state.evaluate()
+    np.testing.assert_allclose(state.coef, coef, rtol=1e-12)
+    np.testing.assert_allclose(pulled, state.gradient, rtol=1e-10, atol=1e-14)
+    assert not np.allclose(pulled, before)
