@@ -43,7 +43,8 @@ class Coordinates:
         kept free of them.
     inverse : ndarray of shape (n_columns, n_coordinates, n_coordinates), default=None
         The inverse curvature of small problems (:mod:`sklogreg._curvature`),
-        applied by :meth:`metric`.
+        applied by :meth:`metric`; or one matrix per coupled group of ``k``
+        columns, ``(n_groups, k * n_coordinates, k * n_coordinates)``.
     dense : bool or "ill-conditioned", default=False
         How :meth:`rescaled` derives ``inverse`` (see :meth:`jacobi`).
     """
@@ -97,6 +98,7 @@ class Coordinates:
         mean=None,
         null_basis=None,
         dense=False,
+        coupled_weights=None,
     ):
         """Centre and scale from the weighted curvature of each feature.
 
@@ -121,10 +123,20 @@ class Coordinates:
             Also the whole inverse curvature (:mod:`sklogreg._curvature`),
             where it is affordable; with "ill-conditioned" only where the
             curvature is.
+        coupled_weights : array of shape (n_samples, n_groups * pairs), default=None
+            :meth:`~sklogreg._objective.Objective.curvature_pairs`: with
+            ``dense``, coupled groups get their whole curvature, where it
+            is affordable, instead of one block for all their columns.
         """
         # The whole Gram matrix too, in the same pass, where it will serve.
-        affordable = _curvature.affordable(X, weights.shape[1], len(l2_reg_strength))
-        products = bool(dense) and affordable
+        n_columns = len(l2_reg_strength)
+        coupled = (
+            bool(dense)
+            and coupled_weights is not None
+            and _curvature.affordable(X, coupled_weights.shape[1], n_columns)
+        )
+        affordable = _curvature.affordable(X, weights.shape[1], n_columns)
+        products = bool(dense) and affordable and not coupled
         moments = weighted_moments(X, weights, backend, products=products)
         shift, first, second, total, _ = moments
         raw = second  # about the shift: exactly zero for a constant column
@@ -151,7 +163,9 @@ class Coordinates:
         curved = total > 0
         intercept_scale = np.where(curved, 1 / np.sqrt(np.where(curved, total, 1)), 1)
         inverse = None
-        if products:
+        if products or coupled:
+            if coupled:  # a second pass, under the weights of every pair
+                moments = weighted_moments(X, coupled_weights, backend, products=True)
             inverse = _curvature.inverse_curvature(
                 moments,
                 mean=mean if fit_intercept else None,
@@ -160,6 +174,7 @@ class Coordinates:
                 l2_reg_strength=l2_reg_strength,
                 group_size=group_size,
                 gate=dense == "ill-conditioned",
+                coupled=coupled,
             )
         dtype = backend.host_dtype
         return cls(
@@ -173,7 +188,7 @@ class Coordinates:
             dense=dense,
         )
 
-    def rescaled(self, X, weights, l2_reg_strength, *, group_size):
+    def rescaled(self, X, weights, l2_reg_strength, *, group_size, coupled_weights=None):
         """New scales from the current curvature, about the same centre."""
         return Coordinates.jacobi(
             X,
@@ -185,6 +200,7 @@ class Coordinates:
             mean=self.mean.astype(np.float64),
             null_basis=self.null_basis,
             dense=self.dense if self.inverse is not None else False,
+            coupled_weights=coupled_weights,
         )
 
     def subset(self, columns):
@@ -196,7 +212,8 @@ class Coordinates:
             intercept_scale = intercept_scale[columns]
         inverse = self.inverse
         if inverse is not None and len(inverse) > 1:
-            inverse = inverse[columns]
+            size = inverse.shape[-1] // self.n_coordinates  # columns per matrix
+            inverse = inverse[np.asarray(columns)[::size] // size]
         return Coordinates(
             self.mean,
             scale,
@@ -253,11 +270,30 @@ class Coordinates:
     def metric(self, direction):
         """``direction`` times the inverse curvature of its column (if there is
         one); ``direction`` of shape ``(n_columns, [k,] n_coordinates)``."""
+        width, size = direction.shape[-1], self._inverse.shape[-1]
+        if size != width:  # one matrix per coupled group of size // width columns
+            return self._group_metric(direction, size // width)
         if self._inverse.shape[0] == 1:
             return direction @ self._inverse[0, ...]
         if direction.ndim == 3:
             return direction @ self._inverse
         return (direction[:, None, :] @ self._inverse)[:, 0, :]
+
+    def _group_metric(self, direction, k):
+        """:meth:`metric` with a matrix per group of ``k`` columns: the
+        columns' vectors of a group joined into one."""
+        pxp = self.backend.pxp
+        shape, width = direction.shape, direction.shape[-1]
+        if direction.ndim == 2:
+            joined = pxp.reshape(direction, (-1, 1, k * width))
+            return pxp.reshape(joined @ self._inverse, shape)
+        n_vectors = shape[1]
+        joined = pxp.permute_dims(
+            pxp.reshape(direction, (-1, k, n_vectors, width)), (0, 2, 1, 3)
+        )
+        image = pxp.reshape(joined, (-1, n_vectors, k * width)) @ self._inverse
+        image = pxp.reshape(image, (-1, n_vectors, k, width))
+        return pxp.reshape(pxp.permute_dims(image, (0, 2, 1, 3)), shape)
 
     def pullback(self, grad_coef, grad_intercept):
         """A gradient wrt ``(coef, intercept)`` as the gradient wrt ``theta``.

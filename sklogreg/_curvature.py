@@ -50,18 +50,34 @@ def affordable(X, n_weights, n_columns):
     return cost <= _FLOPS
 
 
-def refresh_affordable(X, n_columns):
-    """Whether re-deriving the matrix costs about an iteration's overhead."""
+def refresh_affordable(X, n_columns, group_size):
+    """Whether re-deriving the matrix costs about an iteration's overhead
+    (for softmax groups, their whole coupled curvature)."""
     n_samples, n_features = X.shape
     entries = X.nnz if hasattr(X, "nnz") else n_samples * n_features
-    cost = n_columns * (entries * n_features + 10 * (n_features + 1) ** 3)
+    pairs = n_columns // group_size * pair_count(group_size)
+    size = group_size * (n_features + 1)
+    cost = pairs * entries * n_features + 10 * n_columns // group_size * size**3
     return cost <= _REFRESH_FLOPS
 
 
+def pair_count(group_size):
+    """Pairs ``k <= l`` of a group's columns: its coupled curvature's blocks."""
+    return group_size * (group_size + 1) // 2
+
+
 def inverse_curvature(
-    moments, *, mean, scale, intercept_scale, l2_reg_strength, group_size, gate=True
+    moments,
+    *,
+    mean,
+    scale,
+    intercept_scale,
+    l2_reg_strength,
+    group_size,
+    gate=True,
+    coupled=False,
 ):
-    """``B^-1`` per column (host float64), or None.
+    """``B^-1`` per column, or per coupled group (host float64), or None.
 
     None where ``B`` is not positive definite, or, with ``gate``, well
     conditioned (the identity serves L-BFGS as well; BFGS, which keeps every
@@ -72,47 +88,51 @@ def inverse_curvature(
     ----------
     moments : tuple
         :func:`~sklogreg._coordinates.weighted_moments` of ``X`` under the
-        row weights of the scaling, with ``products=True``.
+        row weights of the scaling, with ``products=True``; with ``coupled``,
+        under the weights of :meth:`~sklogreg._objective.Objective.curvature_pairs`.
     mean : ndarray of shape (n_features,) or None
         The centre; None without an intercept.
     scale : ndarray of shape (n_columns, n_features)
     intercept_scale : ndarray of shape (n_columns,)
     l2_reg_strength : ndarray of shape (n_columns,)
     group_size : int
-        Coupled columns share one matrix, from their weights' mean.
+        Coupled columns share one matrix, from their weights' mean; with
+        ``coupled``, their whole matrix, cross-class blocks included.
+    gate : bool
+    coupled : bool
 
     Returns
     -------
-    ndarray of shape (n_columns, n_coordinates, n_coordinates) or None
+    ndarray of shape (n_columns, n_coordinates, n_coordinates), or with
+    ``coupled`` (n_groups, group_size * n_coordinates, group_size *
+    n_coordinates); or None
     """
-    shift, first, _, total, gram = moments
-    # Moments about the centre from moments about the shift (a row of X), so
-    # that features with a large offset lose nothing to cancellation.
-    delta = (np.zeros_like(shift) if mean is None else mean) - shift
-    gram = (
-        gram
-        - first[:, :, None] * delta[None, None, :]
-        - delta[None, :, None] * first[:, None, :]
-        + total[:, None, None] * np.outer(delta, delta)
-    )
-    first = first - total[:, None] * delta
-    if group_size > 1 and len(gram) > 1:
-        gram, first, total = (group_mean(a, group_size) for a in (gram, first, total))
-    n_columns, n_features = scale.shape
-    gram = np.broadcast_to(gram, (n_columns, n_features, n_features))
-    if mean is not None:  # the intercept's row and column
-        first = np.broadcast_to(first, (n_columns, n_features))
-        total = np.broadcast_to(total, (n_columns,))
-        top = np.concatenate([gram, first[..., None]], axis=2)
-        bottom = np.concatenate([first, total[:, None]], axis=1)[:, None, :]
-        gram = np.concatenate([top, bottom], axis=1)
+    gram = _bordered(moments, mean)
+    n_columns, width = scale.shape[0], gram.shape[1]
+    if mean is not None:  # the intercept's coordinate
         jacobian = np.concatenate([scale, intercept_scale[:, None]], axis=1)
         penalty = np.concatenate(
             [l2_reg_strength[:, None] * scale**2, np.zeros((n_columns, 1))], axis=1
         )
     else:
         jacobian, penalty = scale, l2_reg_strength[:, None] * scale**2
-    curvature = jacobian[:, :, None] * gram * jacobian[:, None, :]
+    if coupled:
+        # Block (k, l) of a group from the weights of the pair (k, l).
+        K = group_size
+        rows, cols = np.triu_indices(K)
+        pairs = gram.reshape(-1, len(rows), width, width)
+        blocks = np.zeros((len(pairs), K, K, width, width))
+        blocks[:, rows, cols] = pairs
+        blocks[:, cols, rows] = pairs  # each block is symmetric
+        J = jacobian.reshape(-1, K, width)
+        blocks = J[:, :, None, :, None] * blocks * J[:, None, :, None, :]
+        curvature = blocks.transpose(0, 1, 3, 2, 4).reshape(-1, K * width, K * width)
+        penalty, jacobian = (a.reshape(len(curvature), -1) for a in (penalty, jacobian))
+    else:
+        if group_size > 1 and len(gram) > 1:
+            gram = group_mean(gram, group_size)
+        gram = np.broadcast_to(gram, (n_columns, width, width))
+        curvature = jacobian[:, :, None] * gram * jacobian[:, None, :]
     # Frozen coordinates (scale 0) stay out of it: identity there.
     index = np.arange(curvature.shape[1])
     curvature[:, index, index] += penalty + (jacobian == 0)
@@ -133,3 +153,25 @@ def inverse_curvature(
             return None
     inverses = np.linalg.inv(curvature)
     return (inverses + np.transpose(inverses, (0, 2, 1))) / 2
+
+
+def _bordered(moments, mean):
+    """The weighted Gram matrices about the centre ``mean``, bordered by the
+    intercept's row and column (first moments and weight totals) unless
+    ``mean`` is None: ``(n_weights, n_coordinates, n_coordinates)``."""
+    shift, first, _, total, gram = moments
+    # Moments about the centre from moments about the shift (a row of X), so
+    # that features with a large offset lose nothing to cancellation.
+    delta = (np.zeros_like(shift) if mean is None else mean) - shift
+    gram = (
+        gram
+        - first[:, :, None] * delta[None, None, :]
+        - delta[None, :, None] * first[:, None, :]
+        + total[:, None, None] * np.outer(delta, delta)
+    )
+    if mean is None:
+        return gram
+    first = first - total[:, None] * delta
+    top = np.concatenate([gram, first[..., None]], axis=2)
+    bottom = np.concatenate([first, total[:, None]], axis=1)[:, None, :]
+    return np.concatenate([top, bottom], axis=1)

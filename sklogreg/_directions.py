@@ -279,22 +279,25 @@ class BFGS:
 
 
 def _initial_inverse(objective, gradient, metric):
-    """``P`` of each group as a dense matrix, ``(n_groups, size, size)``:
-    block diagonal over a coupled group's columns."""
+    """``P`` of each group as a dense matrix, ``(n_groups, size, size)``.
+
+    The metric applied to the identity of a group's coordinates, laid out
+    as the columns' vectors (``P`` is symmetric, so its rows are those
+    images): block diagonal where ``P`` is per column.
+    """
     bk, pxp = objective.backend, objective.backend.pxp
     n_columns, width = gradient.shape
-    size = objective.group_size
-    eye = pxp.eye(width, dtype=gradient.dtype, device=bk.device)
-    if metric is None:
-        blocks = pxp.broadcast_to(eye, (n_columns, width, width))
-    else:  # P is symmetric: its rows are the metric applied to the identity's
-        blocks = metric(pxp.broadcast_to(eye, (n_columns, width, width)))
-    if size == 1:
-        return pxp.asarray(blocks, copy=True)
-    between = pxp.eye(size, dtype=gradient.dtype, device=bk.device)
-    blocks = pxp.reshape(blocks, (-1, size, width, 1, width))
-    dense = between[None, :, None, :, None] * blocks
-    return pxp.reshape(dense, (-1, size * width, size * width))
+    k = objective.group_size
+    size = k * width
+    eye = pxp.eye(size, dtype=gradient.dtype, device=bk.device)
+    # (n_columns, size, width): column a of a group holds entries a*width... of every row.
+    eye = pxp.permute_dims(pxp.reshape(eye, (size, k, width)), (1, 0, 2))
+    eye = pxp.reshape(
+        pxp.broadcast_to(eye, (n_columns // k, k, size, width)), (n_columns, size, width)
+    )
+    images = eye if metric is None else metric(eye)
+    images = pxp.permute_dims(pxp.reshape(images, (-1, k, size, width)), (0, 2, 1, 3))
+    return pxp.reshape(images, (-1, size, size))
 
 
 def _descending(objective, gradient, direction):

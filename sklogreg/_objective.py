@@ -185,6 +185,19 @@ class Objective:
             return self.loss.hessian_bound * weights
         return self.sample_weight * self.loss.hessian_diagonal(proba)
 
+    def curvature_pairs(self, proba):
+        """Row weights of a softmax group's whole curvature at ``proba``:
+        ``s_i (p_ik [k = l] - p_ik p_il)`` for every pair of its columns
+        ``k <= l`` (row-major), ``(n_samples, n_groups * pairs)``."""
+        xp, bk, size = self.backend.xp, self.backend, self.group_size
+        rows, cols = np.triu_indices(size)
+        p = xp.reshape(proba, (proba.shape[0], -1, size))
+        p_k, p_l = (xp.take(p, bk.params(i, dtype=np.int64), axis=2) for i in (rows, cols))
+        same = bk.params(rows == cols, dtype=bool)
+        weights = xp.where(same, p_k, 0.0) - p_k * p_l
+        sample_weight = self.sample_weight[:, ::size]
+        return xp.reshape(sample_weight[:, :, None] * weights, (proba.shape[0], -1))
+
     def max_weight(self):
         """The largest sample weight of each row over the columns, ``(n, 1)``."""
         return self.backend.xp.max(self.sample_weight, axis=1, keepdims=True)

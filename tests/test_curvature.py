@@ -11,9 +11,11 @@ from sklearn.datasets import load_breast_cancer
 
 from sklogreg import ScratchLogisticRegression
 from sklogreg._backend import Backend
-from sklogreg._coordinates import weighted_moments
+from sklogreg._coordinates import Coordinates, weighted_moments
 from sklogreg._curvature import _RIDGE
 from sklogreg._curvature import inverse_curvature as _inverse_curvature
+from sklogreg._loss import MultinomialLoss
+from sklogreg._objective import Objective
 
 from ._helpers import reference_fit
 
@@ -132,3 +134,81 @@ def test_fits_that_use_it_reach_the_optimum(multi_class):
     if multi_class == "multinomial":  # intercepts up to a common shift
         intercept, ours = intercept - intercept.mean(), ours - ours.mean()
     np.testing.assert_allclose(ours, intercept, atol=1e-5 * max(scale, 1))
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_coupled_curvature_is_the_softmax_hessian(fit_intercept):
+    """Softmax groups' whole matrix against the Hessian from its definition,
+    ``sum_i s_i (diag(p_i) - p_i p_i^T) kron a_i a_i^T`` in the scaled
+    coordinates, for two groups of three classes with their own weights."""
+    X, rng = _correlated()
+    n, d, K = len(X), X.shape[1], 3
+    backend = Backend(X)
+    Y = np.zeros((n, 2 * K))
+    sample_weight = rng.uniform(0.1, 1.0, size=(n, 2 * K))
+    sample_weight[:, K:] = sample_weight[:, [K]]  # equal within a group
+    sample_weight[:, :K] = sample_weight[:, [0]]
+    sample_weight /= sample_weight.sum(axis=0)
+    alpha = np.repeat([1e-3, 1e-1], K)
+    objective = Objective(
+        X, MultinomialLoss(Y, K, backend), sample_weight, alpha, fit_intercept=True
+    )
+    logits = rng.normal(size=(n, 2, K))
+    proba = (np.exp(logits) / np.exp(logits).sum(axis=2, keepdims=True)).reshape(n, -1)
+    pairs = objective.curvature_pairs(proba)
+    mean = X.mean(axis=0) if fit_intercept else None
+    scale = np.repeat(rng.uniform(0.01, 1.0, size=(2, d)), K, axis=0)
+    intercept_scale = np.repeat(rng.uniform(0.5, 2.0, size=2), K)
+    inverse = inverse_curvature(
+        X,
+        pairs,
+        mean=mean,
+        scale=scale,
+        intercept_scale=intercept_scale,
+        l2_reg_strength=alpha,
+        group_size=K,
+        gate=False,
+        coupled=True,
+    )
+    A = np.column_stack([X - mean, np.ones(n)]) if fit_intercept else X
+    for g in range(2):
+        p, s = proba[:, g * K : (g + 1) * K], sample_weight[:, g * K]
+        J = scale[g * K]
+        penalty = alpha[g * K] * J**2
+        if fit_intercept:
+            J, penalty = np.append(J, intercept_scale[g * K]), np.append(penalty, 0)
+        W = np.einsum("i,ik,kl->ikl", s, p, np.eye(K)) - np.einsum("i,ik,il->ikl", s, p, p)
+        B = np.einsum("ikl,ia,ib->kalb", W, A * J, A * J).reshape(K * len(J), -1)
+        B += np.diag(np.tile(penalty, K))
+        B += _RIDGE * np.trace(B) / len(B) * np.eye(len(B))
+        # Uncentred, the offsets of 1e3 make X^T X ill-conditioned (about 1e10).
+        atol = 1e-8 if fit_intercept else 1e-7
+        np.testing.assert_allclose(inverse[g] @ B, np.eye(len(B)), atol=atol)
+
+
+def test_coupled_metric_and_subset():
+    """A matrix per group of columns applies to the group's joined vector
+    (one or several per column), and a subset keeps its groups' matrices."""
+    rng = np.random.default_rng(5)
+    K, d, n_groups = 3, 4, 2
+    width = K * (d + 1)
+    root = rng.normal(size=(n_groups, width, width))
+    M = root @ np.transpose(root, (0, 2, 1))
+    coordinates = Coordinates(
+        np.zeros(d),
+        np.ones((K * n_groups, d)),
+        np.ones(K * n_groups),
+        fit_intercept=True,
+        backend=Backend(M),
+        inverse=M,
+    )
+    v = rng.normal(size=(K * n_groups, d + 1))
+    expected = np.einsum("gab,gb->ga", M, v.reshape(n_groups, -1))
+    np.testing.assert_allclose(coordinates.metric(v), expected.reshape(v.shape))
+    many = rng.normal(size=(K * n_groups, 2, d + 1))
+    for j in range(2):
+        np.testing.assert_allclose(
+            coordinates.metric(many)[:, j, :], coordinates.metric(many[:, j, :])
+        )
+    second = coordinates.subset(np.arange(K, 2 * K))
+    np.testing.assert_allclose(second.inverse, M[1:])
