@@ -15,13 +15,13 @@ as a rank-one correction.
 A :class:`Coordinates` is immutable; a rescale makes a new one. Its host
 arrays and their parameter-side copies are made once, together, in the
 constructor. Scales are derived on the host, in NumPy, from moments the
-backend reduces over the rows in one blocked pass (:func:`weighted_moments`).
+backend reduces over the rows in one blocked pass (:func:`~sklogreg._moments.weighted_moments`).
 """
 
 import numpy as np
-import scipy.sparse as sp
 
 from . import _curvature
+from ._moments import weighted_moments
 from ._objective import group_mean
 
 
@@ -306,37 +306,3 @@ class Coordinates:
         centred = grad_coef - grad_intercept[:, None] * self._mean[None, :]
         grad_c = self._intercept_scale * grad_intercept
         return self.backend.pxp.concat([self._scale * centred, grad_c[:, None]], axis=1)
-
-
-def weighted_moments(X, weights, backend, products=False):
-    """Weighted first and second moments of ``X``'s columns about a shift.
-
-    Returns ``shift`` (a row of ``X``, or zeros for sparse ``X``, which a
-    shift would densify), ``weights^T (X - shift)``, ``weights^T (X -
-    shift)**2``, the column sums of ``weights`` and, with ``products``, the
-    Gram matrices ``(X - shift)^T diag(weights_k) (X - shift)`` (else None):
-    on the host in float64, of shapes ``(n_features,)``, ``(m, n_features)``,
-    ``(m, n_features)``, ``(m,)`` and ``(m, n_features, n_features)`` for
-    ``weights`` of shape ``(n_samples, m)``. One blocked pass over ``X`` (see
-    :meth:`Backend.row_blocks`).
-    """
-    bk = backend
-    sparse = sp.issparse(X)
-    shift = np.zeros(X.shape[1]) if sparse else bk.host(X[0, ...]).astype(np.float64)
-    shift_rows = None if sparse else bk.params(shift)
-    first = second = gram = 0
-    for rows in bk.row_blocks(X):
-        block = X[rows] if sparse else X[rows, ...] - shift_rows
-        squared = bk.squared(block)
-        w = weights[rows, ...].T
-        first = first + bk.dot(w, block)
-        second = second + bk.dot(w, squared)
-        if products:
-            weighted = [
-                block.multiply(w[k, :][:, None]) if sparse else w[k, :][:, None] * block
-                for k in range(w.shape[0])
-            ]
-            gram = gram + bk.xp.stack([bk.dot(block.T, a) for a in weighted])
-    moments = [first, second, bk.xp.sum(weights, axis=0)] + ([gram] if products else [])
-    moments = [bk.host(m).astype(np.float64) for m in bk.collect(*moments)]
-    return (shift, *moments[:3], moments[3] if products else None)

@@ -87,7 +87,7 @@ def inverse_curvature(
     Parameters
     ----------
     moments : tuple
-        :func:`~sklogreg._coordinates.weighted_moments` of ``X`` under the
+        :func:`~sklogreg._moments.weighted_moments` of ``X`` under the
         row weights of the scaling, with ``products=True``; with ``coupled``,
         under the weights of :meth:`~sklogreg._objective.Objective.curvature_pairs`.
     mean : ndarray of shape (n_features,) or None

@@ -6,8 +6,8 @@
   scaled coordinates (``solver="lbfgs"``). The diagonal scaling, or on
   small problems the whole inverse curvature (:mod:`sklogreg._curvature`),
   is the initial inverse Hessian; the pairs add what it misses.
-* :class:`BFGS`: the same update kept as a whole matrix per group, from
-  every pair, where that matrix is small (:func:`dense_affordable`).
+* :class:`~sklogreg._bfgs.BFGS`: the same update kept as a whole matrix
+  per group, from every pair, where that matrix is small.
 
 A direction object sees the iterate through :meth:`direction`, is told the
 step taken by :meth:`record`, forgets its pairs when the coordinates change
@@ -16,26 +16,6 @@ All inner products are per group (see :class:`~sklogreg._objective.Objective`).
 """
 
 import numpy as np
-
-# Where BFGS's matrices are affordable (:func:`dense_affordable`): below
-# _SMALL_DENSE entries in all, or below 1/_DENSE_RATIO of the entries of X
-# times the columns, a few per cent of an iteration's passes over X (an
-# entry of H costs about as much as 16 of X in a BLAS product: 7 vs 0.4 ns,
-# measured on 1001 x 1001 and 20000 x 1000); never beyond _DENSE_ENTRIES
-# (32 MB in float64).
-_SMALL_DENSE = 4096
-_DENSE_RATIO = 256
-_DENSE_ENTRIES = 2**22
-
-
-def dense_affordable(X, n_groups, size, n_columns):
-    """Whether :class:`BFGS` suits ``X``: its ``n_groups`` matrices of
-    ``size x size`` cost little next to the passes over ``X`` of
-    ``n_columns`` columns."""
-    entries = X.nnz if hasattr(X, "nnz") else X.shape[0] * X.shape[1]
-    dense = n_groups * size**2
-    affordable = max(_SMALL_DENSE, entries * n_columns / _DENSE_RATIO)
-    return dense <= min(affordable, _DENSE_ENTRIES)
 
 
 class SteepestDescent:
@@ -130,7 +110,7 @@ class LBFGS:
         self._here, last, self._last = gradient, self._last, None
         if last is None:  # no pairs: -P g descends, unless rounding made P indefinite
             image = gradient if metric is None else metric(gradient)
-            return _descending(objective, gradient, -image)
+            return descending(objective, gradient, -image)
         previous, step = last
         n_columns, width = gradient.shape
         change = gradient - previous
@@ -167,7 +147,7 @@ class LBFGS:
         else:
             pairs, products = self.pairs, products[:, :-1, ...]
             if pairs is None:
-                return _descending(objective, gradient, -image)
+                return descending(objective, gradient, -image)
         n_groups, n_pairs = products.shape[:2]
         Sg, Zg = products[:, :, 2, 0, None], products[:, :, 1, 0, None]
         gamma = (self._D[:, -1] / self._YZ[:, -1, -1])[:, None, None]
@@ -182,7 +162,7 @@ class LBFGS:
         Hg = objective.spread(gamma[:, 0, 0])[:, None] * image + pxp.reshape(
             weights @ pxp.reshape(pairs, (n_columns, 3 * n_pairs, width)), gradient.shape
         )
-        return _descending(objective, gradient, -Hg)
+        return descending(objective, gradient, -Hg)
 
     def _add_pair(self, products):
         """Update ``R^-1``, ``D`` and ``Y^T Z`` with the newest pair (last in
@@ -208,99 +188,7 @@ class LBFGS:
             self._D = self._D[:, 1:]
 
 
-class BFGS:
-    """BFGS directions from the whole inverse Hessian approximation of each group.
-
-    Every (step, gradient change) pair since the last :meth:`forget` updates
-    a dense ``H`` per group: L-BFGS with unlimited memory, for problems whose
-    ``H`` is small next to ``X`` (:func:`dense_affordable`). It needs fewer
-    iterations than ten pairs give wherever a fit takes more than ten, and
-    fewer array calls per iteration: one product ``H g`` and a rank-two
-    update. ``H`` starts from the metric ``P`` (the identity, or the inverse
-    curvature), scaled by ``s^T y / y^T P y`` of the first pair.
-    """
-
-    def __init__(self):
-        self.forget()
-
-    def forget(self):
-        """Drop ``H`` (the coordinates changed)."""
-        self._H = None
-        self._here = self._last = None
-
-    def record(self, step):
-        """The step just taken from the point of the last :meth:`direction`."""
-        self._last = (self._here, step)
-
-    def take(self, backend, columns, groups):
-        """Keep the ``columns`` and ``groups`` (host indices) of the running groups."""
-        if self._H is not None:
-            self._H = backend.take(self._H, groups, axis=0)
-        if self._last is not None:
-            self._last = tuple(backend.take(a, columns, axis=0) for a in self._last)
-        self._here = None
-
-    def direction(self, objective, gradient, metric=None):
-        """``-H g``; ``-g`` in a group where that would not descend.
-
-        Returns the direction and its slope per group (host), as
-        :meth:`LBFGS.direction` does.
-        """
-        bk, pxp = objective.backend, objective.backend.pxp
-        self._here, last, self._last = gradient, self._last, None
-        n_groups, shape = objective.n_groups, gradient.shape
-        if self._H is None:
-            self._H = _initial_inverse(objective, gradient, metric)
-        H = self._H
-        if last is not None:
-            previous, step = last
-            s = pxp.reshape(step, (n_groups, -1))
-            y = pxp.reshape(gradient - previous, (n_groups, -1))
-            Hy = (H @ y[:, :, None])[..., 0]
-            sy, yHy = bk.host(pxp.sum(pxp.stack([s * y, y * Hy]), axis=2)).astype(float)
-            # Positive curvature keeps H positive definite (a stalled group
-            # has s = 0): elsewhere H stays as it is.
-            update = (sy > 0) & (yHy > 0)
-            # Scaled up first where it underestimates the inverse curvature
-            # along the step: BFGS corrects an H too small only slowly.
-            gamma = np.where(update, sy / np.where(update, yHy, 1), 1.0)
-            gamma = np.maximum(gamma, 1.0)
-            rho = np.where(update, 1 / np.where(update, sy, 1), 0.0)
-            # gamma H - rho (s u^T + u s^T) + (rho + rho^2 y^T u) s s^T with
-            # u = gamma H y, as gamma H + s w^T + w s^T.
-            half = (rho + rho**2 * gamma * yHy) / 2
-            w = bk.params(half)[:, None] * s - bk.params(gamma * rho)[:, None] * Hy
-            outer = s[:, :, None] * w[:, None, :]
-            H = bk.params(gamma)[:, None, None] * H + outer
-            H = H + pxp.permute_dims(outer, (0, 2, 1))
-            self._H = H
-        g = pxp.reshape(gradient, (n_groups, -1, 1))
-        return _descending(objective, gradient, -pxp.reshape(H @ g, shape))
-
-
-def _initial_inverse(objective, gradient, metric):
-    """``P`` of each group as a dense matrix, ``(n_groups, size, size)``.
-
-    The metric applied to the identity of a group's coordinates, laid out
-    as the columns' vectors (``P`` is symmetric, so its rows are those
-    images): block diagonal where ``P`` is per column.
-    """
-    bk, pxp = objective.backend, objective.backend.pxp
-    n_columns, width = gradient.shape
-    k = objective.group_size
-    size = k * width
-    eye = pxp.eye(size, dtype=gradient.dtype, device=bk.device)
-    # (n_columns, size, width): column a of a group holds entries a*width... of every row.
-    eye = pxp.permute_dims(pxp.reshape(eye, (size, k, width)), (1, 0, 2))
-    eye = pxp.reshape(
-        pxp.broadcast_to(eye, (n_columns // k, k, size, width)), (n_columns, size, width)
-    )
-    images = eye if metric is None else metric(eye)
-    images = pxp.permute_dims(pxp.reshape(images, (-1, k, size, width)), (0, 2, 1, 3))
-    return pxp.reshape(images, (-1, size, size))
-
-
-def _descending(objective, gradient, direction):
+def descending(objective, gradient, direction):
     """``direction`` where it descends, ``-g`` elsewhere; and the slope."""
     slope = objective.params_sum(gradient * direction)
     descends = slope < 0

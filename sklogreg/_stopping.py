@@ -1,6 +1,6 @@
 """What users see of the loop: warnings from stop reasons, and callbacks.
 
-The solver records why each group stopped (:data:`sklogreg._solver.STOP_REASONS`);
+The solver records why each group stopped (:data:`sklogreg._state.STOP_REASONS`);
 the estimator exposes it as ``stop_reason_`` and warns here on every reason
 but ``"converged"`` and ``"callback"``, with the remedy that applies to it.
 Warnings point at the user's line, wherever scikit-learn's wrappers (``fit``

@@ -11,10 +11,11 @@ from sklearn.datasets import load_breast_cancer
 
 from sklogreg import ScratchLogisticRegression
 from sklogreg._backend import Backend
-from sklogreg._coordinates import Coordinates, weighted_moments
+from sklogreg._coordinates import Coordinates
 from sklogreg._curvature import _RIDGE
 from sklogreg._curvature import inverse_curvature as _inverse_curvature
 from sklogreg._loss import MultinomialLoss
+from sklogreg._moments import weighted_moments
 from sklogreg._objective import Objective
 
 from ._helpers import reference_fit

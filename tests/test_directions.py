@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from sklogreg._backend import Backend
-from sklogreg._directions import BFGS, LBFGS
+from sklogreg._bfgs import BFGS
+from sklogreg._directions import LBFGS
 from sklogreg._loss import MultinomialLoss
 from sklogreg._objective import Objective
 

@@ -13,7 +13,7 @@ from sklogreg._backend import Backend
 from sklogreg._coordinates import Coordinates
 from sklogreg._directions import LBFGS
 from sklogreg._multiclass import build_objective
-from sklogreg._solver import _State
+from sklogreg._state import SolverState
 from sklogreg._steps import lipschitz
 
 N, P = 40, 5
@@ -201,7 +201,7 @@ def test_rescale_keeps_the_point_and_pulls_the_gradient_back(n_classes, multi_cl
     """A rescale changes the coordinates, not the point: the gradient it
     pulls back equals a fresh evaluation in the new coordinates."""
     objective, coords, theta = _objective(n_classes, multi_class, True, "jacobi")
-    state = _State(objective, coords, theta, LBFGS())
+    state = SolverState(objective, coords, theta, LBFGS())
     state.evaluate()
     before, coef = state.gradient, state.coef
     state.rescale(0)

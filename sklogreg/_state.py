@@ -1,0 +1,170 @@
+"""The state of a solve: the running groups and the result they leave.
+
+:class:`SolverState` holds the running groups' objective, coordinates,
+iterate, derivatives and search directions, re-derives the coordinates'
+scaling when asked (:meth:`SolverState.rescale`) and drops groups that
+stop; :class:`SolverResult` collects each group's solution and diagnostics
+as it stops. The loop that moves the state is :mod:`sklogreg._solver`'s.
+"""
+
+import numpy as np
+
+# A rescale is due before its period (see :func:`sklogreg._solver.solve`) when
+# a step size leaves [1 / _STALE_STEP, _STALE_STEP], but not within
+# _MIN_RESCALE_GAP iterations of the last one.
+_STALE_STEP = 32.0
+_MIN_RESCALE_GAP = 5
+
+#: Why a group stopped: its gradient norm met ``tol``; ``max_iter`` ran out;
+#: no step decreased the objective any more (rounding dominates); a fixed
+#: learning rate would have raised the objective; a callback asked to stop.
+STOP_REASONS = ("converged", "max_iter", "stalled", "learning_rate_too_large", "callback")
+
+
+class SolverResult:
+    """The solution and per-group diagnostics of a solve (host arrays).
+
+    Attributes
+    ----------
+    coef : ndarray of shape (n_columns, n_features)
+    intercept : ndarray of shape (n_columns,)
+    n_iter, grad_norm, value : ndarray of shape (n_groups,)
+    stop_reason : ndarray of shape (n_groups,), dtype object
+        One of :data:`STOP_REASONS` per group.
+    loss_curve : list of float
+        Objective (summed over groups) before the first and after each iteration.
+    """
+
+    def __init__(self, coef, intercept, n_groups):
+        self.coef, self.intercept = np.array(coef), np.array(intercept)
+        self.n_iter = np.zeros(n_groups, dtype=int)
+        self.grad_norm = np.full(n_groups, np.inf)
+        self.value = np.zeros(n_groups)
+        self.stop_reason = np.full(n_groups, "", dtype=object)
+        self.loss_curve = []
+
+    def store(self, state, done, reasons, n_iter):
+        """Record the final state of the groups ``done`` (a mask over the running ones)."""
+        groups = state.groups[done]
+        # Before the first step the start stays exactly as given, unless the
+        # coordinates removed null components from it.
+        if n_iter > 0 or state.coordinates.null_basis is not None:
+            columns = state.objective.columns(np.flatnonzero(done))
+            coef, intercept = (
+                state.backend.host(a) for a in state.coordinates.to_coef(state.theta)
+            )
+            self.coef[state.objective.columns(groups)] = coef[columns]
+            self.intercept[state.objective.columns(groups)] = intercept[columns]
+        self.n_iter[groups] = n_iter
+        self.grad_norm[groups] = state.grad_norm[done]
+        self.value[groups] = state.value[done]
+        self.stop_reason[groups] = reasons[done]
+
+    def current(self, state):
+        """``(coef, intercept)`` of every group now: stored ones and running ones."""
+        coef, intercept = self.coef.copy(), self.intercept.copy()
+        columns = state.objective.columns(state.groups)
+        running = (state.backend.host(a) for a in state.coordinates.to_coef(state.theta))
+        coef[columns], intercept[columns] = running
+        return coef, intercept
+
+
+class SolverState:
+    """The running groups: their objective, coordinates, iterate and derivatives."""
+
+    def __init__(self, objective, coordinates, theta, directions, raw=None):
+        self.objective, self.coordinates, self.theta = objective, coordinates, theta
+        self.directions = directions
+        self.backend = objective.backend
+        self.groups = np.arange(objective.n_groups)
+        coef, intercept = coordinates.to_coef(theta)
+        if raw is not None:  # the caller's, at the same predictions
+            self.raw = raw
+        elif self.backend.surely(coef == 0):  # a cold start: no pass over X
+            shape = (objective.X.shape[0], objective.loss.n_columns)
+            self.raw = self.backend.xp.zeros(
+                shape, dtype=coef.dtype, device=self.backend.device
+            )
+            self.raw = self.raw + intercept
+        else:
+            self.raw = objective.raw_prediction(coef, intercept)
+        # Groups whose line search found no decrease, or whose fixed step would
+        # have raised the objective: they did not move, and stop.
+        self.stalled = np.zeros(objective.n_groups, dtype=bool)
+        self.too_large = np.zeros(objective.n_groups, dtype=bool)
+        self.rescaled_at, self.step_size = 0, np.ones(objective.n_groups)
+
+    def evaluate(self):
+        """Derivatives at the iterate: per-row ones, the gradient and its norm."""
+        bk, objective = self.backend, self.objective
+        # One persist (Dask) for the raw prediction and what the loss derives from it.
+        self.raw, self.raw_gradient, self.proba = bk.keep(
+            self.raw, *objective.loss.gradient(self.raw)
+        )
+        self.coef, _ = self.coordinates.to_coef(self.theta)
+        self.grad_coef, self.grad_intercept, self.grad_norm = objective.gradient(
+            self.coef, self.raw_gradient
+        )
+        self.gradient = self.coordinates.pullback(self.grad_coef, self.grad_intercept)
+
+    def drop(self, done):
+        """Keep only the groups not ``done`` (a mask over the running ones)."""
+        keep = np.flatnonzero(~done)
+        bk, columns = self.backend, self.objective.columns(keep)
+        self.objective = self.objective.subset(keep)
+        self.coordinates = self.coordinates.subset(columns)
+        self.theta, self.gradient, self.coef, self.grad_coef, self.grad_intercept = (
+            bk.take(a, columns, axis=0)
+            for a in (
+                self.theta,
+                self.gradient,
+                self.coef,
+                self.grad_coef,
+                self.grad_intercept,
+            )
+        )
+        self.raw, self.raw_gradient, self.proba = bk.keep(
+            *(
+                bk.take(a, columns, axis=1)
+                for a in (self.raw, self.raw_gradient, self.proba)
+            )
+        )
+        self.groups, self.value = self.groups[keep], self.value[keep]
+        self.grad_norm, self.stalled = self.grad_norm[keep], self.stalled[keep]
+        self.too_large = self.too_large[keep]
+        self.step_size = self.step_size[keep]
+        self.directions.take(bk, columns, keep)
+
+    def scaling_is_stale(self, n_iter, every):
+        """Whether to re-derive the scaling: periodically, or when steps say so.
+
+        In well-scaled coordinates the line search's steps stay near one; a
+        step far from it (the curvature along some coordinate has collapsed
+        or grown since the last scaling) applies one step size to coordinates
+        that now need very different ones.
+        """
+        since = n_iter - self.rescaled_at
+        if since >= every:
+            return True
+        off = (self.step_size >= _STALE_STEP) | (self.step_size < 1 / _STALE_STEP)
+        return since >= _MIN_RESCALE_GAP and bool((off & (self.step_size > 0)).any())
+
+    def rescale(self, n_iter):
+        """Sharpen the diagonal scaling with the curvature here; restart directions."""
+        self.rescaled_at = n_iter
+        objective, bk = self.objective, self.backend
+        coef, intercept = (bk.host(a) for a in self.coordinates.to_coef(self.theta))
+        coupled = None  # softmax groups' whole curvature, where the matrix serves
+        if objective.group_size > 1 and self.coordinates.inverse is not None:
+            coupled = objective.curvature_pairs(self.proba)
+        self.coordinates = self.coordinates.rescaled(
+            objective.X,
+            objective.scaling_weights(self.proba),
+            objective.l2_reg_strength,
+            group_size=objective.group_size,
+            coupled_weights=coupled,
+        )
+        self.theta = self.coordinates.from_coef(coef, intercept)
+        # The same point: only the gradient's coordinates change.
+        self.gradient = self.coordinates.pullback(self.grad_coef, self.grad_intercept)
+        self.directions.forget()
