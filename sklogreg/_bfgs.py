@@ -8,6 +8,7 @@ rank-two update. Same interface as :class:`~sklogreg._directions.LBFGS`.
 
 import numpy as np
 
+from ._curvature import stored_entries
 from ._directions import descending
 
 # Where BFGS's matrices are affordable (:func:`dense_affordable`): below
@@ -25,9 +26,8 @@ def dense_affordable(X, n_groups, size, n_columns):
     """Whether :class:`BFGS` suits ``X``: its ``n_groups`` matrices of
     ``size x size`` cost little next to the passes over ``X`` of
     ``n_columns`` columns."""
-    entries = X.nnz if hasattr(X, "nnz") else X.shape[0] * X.shape[1]
     dense = n_groups * size**2
-    affordable = max(_SMALL_DENSE, entries * n_columns / _DENSE_RATIO)
+    affordable = max(_SMALL_DENSE, stored_entries(X) * n_columns / _DENSE_RATIO)
     return dense <= min(affordable, _DENSE_ENTRIES)
 
 
@@ -36,11 +36,13 @@ class BFGS:
 
     Every (step, gradient change) pair since the last :meth:`forget` updates
     a dense ``H`` per group: L-BFGS with unlimited memory, for problems whose
-    ``H`` is small next to ``X`` (:func:`dense_affordable`). It needs fewer
-    iterations than ten pairs give wherever a fit takes more than ten, and
-    fewer array calls per iteration: one product ``H g`` and a rank-two
-    update. ``H`` starts from the metric ``P`` (the identity, or the inverse
-    curvature), scaled by ``s^T y / y^T P y`` of the first pair.
+    ``H`` is small next to ``X`` (:func:`dense_affordable`). It keeps what
+    ten pairs would forget, in fewer array calls per iteration: one product
+    ``H g`` and a rank-two update. ``H`` starts from the metric ``P`` (the
+    identity, or the inverse curvature) and is scaled up by ``s^T y / y^T H
+    y`` before each update where that exceeds one. A group whose ``-H g``
+    does not descend (rounding made ``H`` indefinite) starts again from
+    ``P``.
     """
 
     def __init__(self):
@@ -91,14 +93,22 @@ class BFGS:
             rho = np.where(update, 1 / np.where(update, sy, 1), 0.0)
             # gamma H - rho (s u^T + u s^T) + (rho + rho^2 y^T u) s s^T with
             # u = gamma H y, as gamma H + s w^T + w s^T.
-            half = (rho + rho**2 * gamma * yHy) / 2
+            half = rho * (1 + rho * gamma * yHy) / 2
             w = bk.params(half)[:, None] * s - bk.params(gamma * rho)[:, None] * Hy
             outer = s[:, :, None] * w[:, None, :]
             H = bk.params(gamma)[:, None, None] * H + outer
             H = H + pxp.permute_dims(outer, (0, 2, 1))
             self._H = H
         g = pxp.reshape(gradient, (n_groups, -1, 1))
-        return descending(objective, gradient, -pxp.reshape(H @ g, shape))
+        direction = -pxp.reshape(H @ g, shape)
+        slope = objective.params_sum(gradient * direction)
+        lost = ~(slope < 0)
+        if lost.any():
+            again = bk.params(lost, dtype=bool)[:, None, None]
+            initial = _initial_inverse(objective, gradient, metric)
+            self._H = H = pxp.where(again, initial, H)
+            direction, slope = -pxp.reshape(H @ g, shape), None
+        return descending(objective, gradient, direction, slope)
 
 
 def _initial_inverse(objective, gradient, metric):

@@ -15,14 +15,15 @@ as a rank-one correction.
 A :class:`Coordinates` is immutable; a rescale makes a new one. Its host
 arrays and their parameter-side copies are made once, together, in the
 constructor. Scales are derived on the host, in NumPy, from moments the
-backend reduces over the rows in one blocked pass (:func:`~sklogreg._moments.weighted_moments`).
+backend reduces over the rows in one blocked pass
+(:func:`~sklogreg._moments.weighted_moments`).
 """
 
 import numpy as np
 
 from . import _curvature
 from ._moments import weighted_moments
-from ._objective import group_mean
+from ._objective import class_pairs, group_mean
 
 
 class Coordinates:
@@ -124,21 +125,31 @@ class Coordinates:
             where it is affordable; with "ill-conditioned" only where the
             curvature is.
         coupled_weights : array of shape (n_samples, n_groups * pairs), default=None
-            :meth:`~sklogreg._objective.Objective.curvature_pairs`: with
-            ``dense``, coupled groups get their whole curvature, where it
-            is affordable, instead of one block for all their columns.
+            :meth:`~sklogreg._objective.Objective.curvature_pairs`, given
+            where :func:`~sklogreg._curvature.affordable` for the coupled
+            groups: with ``dense``, coupled groups get their whole
+            curvature instead of one block for all their columns. The
+            pairs ``(k, k)`` are ``weights``; one pass serves both.
         """
-        # The whole Gram matrix too, in the same pass, where it will serve.
         n_columns = len(l2_reg_strength)
-        coupled = (
-            bool(dense)
-            and coupled_weights is not None
-            and _curvature.affordable(X, coupled_weights.shape[1], n_columns)
-        )
-        affordable = _curvature.affordable(X, weights.shape[1], n_columns)
-        products = bool(dense) and affordable and not coupled
-        moments = weighted_moments(X, weights, backend, products=products)
-        shift, first, second, total, _ = moments
+        coupled = bool(dense) and coupled_weights is not None
+        if coupled:
+            moments = weighted_moments(X, coupled_weights, backend, products=True)
+            shift, first, second, total, _ = moments
+            rows, cols = class_pairs(group_size)
+            pairs = len(rows)
+            same = (
+                np.arange(n_columns // group_size)[:, None] * pairs
+                + np.flatnonzero(rows == cols)
+            ).ravel()
+            first, second, total = first[same], second[same], total[same]
+        else:
+            # The whole Gram matrix too, in the same pass, where it will serve.
+            products = bool(dense) and _curvature.affordable(
+                X, n_columns, n_weights=weights.shape[1]
+            )
+            moments = weighted_moments(X, weights, backend, products=products)
+            shift, first, second, total, _ = moments
         raw = second  # about the shift: exactly zero for a constant column
         if not fit_intercept:
             mean = np.zeros(X.shape[1])
@@ -163,9 +174,7 @@ class Coordinates:
         curved = total > 0
         intercept_scale = np.where(curved, 1 / np.sqrt(np.where(curved, total, 1)), 1)
         inverse = None
-        if products or coupled:
-            if coupled:  # a second pass, under the weights of every pair
-                moments = weighted_moments(X, coupled_weights, backend, products=True)
+        if moments[-1] is not None:
             inverse = _curvature.inverse_curvature(
                 moments,
                 mean=mean if fit_intercept else None,
@@ -268,8 +277,9 @@ class Coordinates:
         return pxp.concat([V, direction[:, -1:]], axis=1)
 
     def metric(self, direction):
-        """``direction`` times the inverse curvature of its column (if there is
-        one); ``direction`` of shape ``(n_columns, [k,] n_coordinates)``."""
+        """``direction`` times the inverse curvature of its column, or of its
+        coupled group (the coordinates must have one: :attr:`inverse`);
+        ``direction`` of shape ``(n_columns, [k,] n_coordinates)``."""
         width, size = direction.shape[-1], self._inverse.shape[-1]
         if size != width:  # one matrix per coupled group of size // width columns
             return self._group_metric(direction, size // width)

@@ -1,27 +1,30 @@
-"""The whole curvature matrix of small problems: L-BFGS's first inverse Hessian.
+"""The whole curvature matrix of small problems: the first inverse Hessian
+of the quasi-Newton directions.
 
 Jacobi scaling (:mod:`sklogreg._coordinates`) equalizes the diagonal of the
 Hessian; on unscaled or correlated features the rest of it still leaves
-L-BFGS many iterations to learn. Where the features are few and that rest
-matters (the scaled matrix is ill-conditioned), the solver starts its
-curvature memory from the inverse of that Hessian itself,
+L-BFGS many iterations to learn. Where the features are few, the solver
+starts its curvature memory from the inverse of that Hessian itself,
 
     B = J^T [X - mean, 1]^T W [X - mean, 1] J + diag(l2_reg_strength * scale^2, 0) + r I
 
 in ``theta`` (``J`` the Jacobi map of :class:`Coordinates`, ``W`` the row
 weights the scaling uses: the bound at a cold start, the curvature at the
 point from a warm start or a rescale; ``r`` a small ridge), instead of the
-identity.
+identity: always for BFGS (:mod:`sklogreg._bfgs`), for L-BFGS only where
+``B`` is ill-conditioned. There is one ``B`` per column; a softmax group's
+columns share one, from the mean of their weights, except at a rescale,
+where the group gets its whole matrix, the blocks that couple its classes
+included (its ``W`` per pair of classes: :func:`class_pairs`).
 Directions no prediction sees are removed from every step separately
-(:mod:`sklogreg._collinear`). Its cost, a weighted Gram matrix of ``X``
-(accumulated in the pass that gives the diagonal scaling its moments), its
-eigenvalues and, where it is used, its inverse, per column, is bounded by
-``_FLOPS``; beyond it the identity remains.
+(:mod:`sklogreg._collinear`). The cost, weighted Gram matrices of ``X``,
+eigenvalues and inverses, is bounded by ``_FLOPS`` (:func:`affordable`);
+beyond it the identity remains.
 """
 
 import numpy as np
 
-from ._objective import group_mean
+from ._objective import class_pairs, group_mean
 
 # Largest cost of the Gram matrices and factorizations, in flops: a few
 # milliseconds, next to iterations that cost tens or hundreds of microseconds.
@@ -41,29 +44,31 @@ _ILL_CONDITIONED = 256.0
 _RIDGE = 1e-4
 
 
-def affordable(X, n_weights, n_columns):
-    """Whether :func:`inverse_curvature` is cheap for ``X`` and these columns."""
-    n_samples, n_features = X.shape
-    entries = X.nnz if hasattr(X, "nnz") else n_samples * n_features
+def stored_entries(X):
+    """The entries of ``X`` a pass over it reads: its non-zeros when sparse."""
+    return X.nnz if hasattr(X, "nnz") else X.shape[0] * X.shape[1]
+
+
+def affordable(X, n_columns, group_size=1, *, n_weights=None, budget=_FLOPS):
+    """Whether :func:`inverse_curvature` for ``X`` costs at most ``budget`` flops.
+
+    Per column with ``group_size=1`` (``n_weights`` columns of row weights,
+    default one per column); with ``group_size > 1`` the whole matrices of
+    the coupled groups, from the weights of every pair of their columns.
+    """
+    n_groups = n_columns // group_size
+    if n_weights is None:
+        n_weights = n_groups * len(class_pairs(group_size)[0])
+    size = group_size * (X.shape[1] + 1)
     # Eigenvalues and an inverse of a d x d matrix cost about 10 d^3 flops.
-    cost = n_weights * entries * n_features + 10 * n_columns * (n_features + 1) ** 3
-    return cost <= _FLOPS
+    cost = n_weights * stored_entries(X) * X.shape[1] + 10 * n_groups * size**3
+    return cost <= budget
 
 
 def refresh_affordable(X, n_columns, group_size):
-    """Whether re-deriving the matrix costs about an iteration's overhead
-    (for softmax groups, their whole coupled curvature)."""
-    n_samples, n_features = X.shape
-    entries = X.nnz if hasattr(X, "nnz") else n_samples * n_features
-    pairs = n_columns // group_size * pair_count(group_size)
-    size = group_size * (n_features + 1)
-    cost = pairs * entries * n_features + 10 * n_columns // group_size * size**3
-    return cost <= _REFRESH_FLOPS
-
-
-def pair_count(group_size):
-    """Pairs ``k <= l`` of a group's columns: its coupled curvature's blocks."""
-    return group_size * (group_size + 1) // 2
+    """Whether re-deriving the whole matrix (coupled, for softmax groups) at
+    the current point costs about an iteration's overhead."""
+    return affordable(X, n_columns, group_size, budget=_REFRESH_FLOPS)
 
 
 def inverse_curvature(
@@ -119,7 +124,7 @@ def inverse_curvature(
     if coupled:
         # Block (k, l) of a group from the weights of the pair (k, l).
         K = group_size
-        rows, cols = np.triu_indices(K)
+        rows, cols = class_pairs(K)
         pairs = gram.reshape(-1, len(rows), width, width)
         blocks = np.zeros((len(pairs), K, K, width, width))
         blocks[:, rows, cols] = pairs

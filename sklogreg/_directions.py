@@ -188,9 +188,11 @@ class LBFGS:
             self._D = self._D[:, 1:]
 
 
-def descending(objective, gradient, direction):
-    """``direction`` where it descends, ``-g`` elsewhere; and the slope."""
-    slope = objective.params_sum(gradient * direction)
+def descending(objective, gradient, direction, slope=None):
+    """``direction`` where it descends, ``-g`` elsewhere; and the slope
+    (``g^T direction`` per group, if the caller has it)."""
+    if slope is None:
+        slope = objective.params_sum(gradient * direction)
     descends = slope < 0
     if descends.all():
         return direction, slope

@@ -74,8 +74,8 @@ class ScratchLogisticRegression(
         the lowest iterate so far, with a ``ConvergenceWarning``.
         ``solver="lbfgs"`` chooses its own steps and accepts only ``"auto"``.
     max_iter : int, default=1000
-        Maximum number of iterations (each a gradient evaluation and one step;
-        a rescale of ``"lbfgs"`` adds one more evaluation).
+        Maximum number of iterations (each a gradient evaluation and one
+        step; a rescale of ``"lbfgs"`` adds a pass for the curvature).
     tol : float, default=1e-4
         Stop when the infinity norm of the gradient of the objective, scaled
         by ``1 / S`` as in scikit-learn, is at most ``tol``: the stopping

@@ -29,6 +29,13 @@ def group_mean(a, group_size):
     return np.repeat(grouped, group_size, axis=0)
 
 
+def class_pairs(group_size):
+    """The pairs ``(k, l)``, ``k <= l``, of a group's columns (row-major row
+    and column indices): the blocks of a softmax group's whole curvature,
+    in the order of the weights of :meth:`Objective.curvature_pairs`."""
+    return np.triu_indices(group_size)
+
+
 class Objective:
     """Weighted, L2-penalized loss of a linear model over groups of columns.
 
@@ -188,9 +195,10 @@ class Objective:
     def curvature_pairs(self, proba):
         """Row weights of a softmax group's whole curvature at ``proba``:
         ``s_i (p_ik [k = l] - p_ik p_il)`` for every pair of its columns
-        ``k <= l`` (row-major), ``(n_samples, n_groups * pairs)``."""
+        ``k <= l`` (:func:`class_pairs`),
+        ``(n_samples, n_groups * pairs)``."""
         xp, bk, size = self.backend.xp, self.backend, self.group_size
-        rows, cols = np.triu_indices(size)
+        rows, cols = class_pairs(size)
         p = xp.reshape(proba, (proba.shape[0], -1, size))
         p_k, p_l = (xp.take(p, bk.params(i, dtype=np.int64), axis=2) for i in (rows, cols))
         same = bk.params(rows == cols, dtype=bool)

@@ -73,7 +73,7 @@ def solve(
     max_iter : int
     learning_rate : float or None
         Fixed step, or None for the line search.
-    directions : SteepestDescent or LBFGS
+    directions : SteepestDescent, LBFGS or BFGS
         Chooses the search directions (:mod:`sklogreg._directions`).
     rescale_every : int or None
         Re-derive the diagonal scaling (and the whole inverse curvature, if
@@ -144,7 +144,7 @@ def solve_with(
 
     ``"lbfgs"``: Jacobi-scaled coordinates (any centre and scale are exact;
     the curvature bound makes a good start), the line search, L-BFGS
-    directions (BFGS where :func:`~sklogreg._directions.dense_affordable`)
+    directions (BFGS where :func:`~sklogreg._bfgs.dense_affordable`)
     and rescaling. ``"gd"``: the original coordinates, the fixed
     step ``learning_rate`` (``"auto"``: ``1 / L``) and ``-g``. ``options``
     go to :func:`solve` (``tol``, ``max_iter``, ``verbose``, ``monitor``).

@@ -9,6 +9,8 @@ as it stops. The loop that moves the state is :mod:`sklogreg._solver`'s.
 
 import numpy as np
 
+from . import _curvature
+
 # A rescale is due before its period (see :func:`sklogreg._solver.solve`) when
 # a step size leaves [1 / _STALE_STEP, _STALE_STEP], but not within
 # _MIN_RESCALE_GAP iterations of the last one.
@@ -154,8 +156,13 @@ class SolverState:
         self.rescaled_at = n_iter
         objective, bk = self.objective, self.backend
         coef, intercept = (bk.host(a) for a in self.coordinates.to_coef(self.theta))
-        coupled = None  # softmax groups' whole curvature, where the matrix serves
-        if objective.group_size > 1 and self.coordinates.inverse is not None:
+        # Softmax groups' whole curvature, where a matrix serves and is cheap.
+        coupled, size = None, objective.group_size
+        if (
+            size > 1
+            and self.coordinates.inverse is not None
+            and _curvature.affordable(objective.X, objective.loss.n_columns, size)
+        ):
             coupled = objective.curvature_pairs(self.proba)
         self.coordinates = self.coordinates.rescaled(
             objective.X,

@@ -7,16 +7,18 @@ centred design, and scikit-learn's Newton fit for the solver that uses it.
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.datasets import load_breast_cancer
+from sklearn.datasets import load_breast_cancer, load_wine
 
 from sklogreg import ScratchLogisticRegression
 from sklogreg._backend import Backend
+from sklogreg._bfgs import dense_affordable
 from sklogreg._coordinates import Coordinates
-from sklogreg._curvature import _RIDGE
+from sklogreg._curvature import _RIDGE, refresh_affordable
 from sklogreg._curvature import inverse_curvature as _inverse_curvature
 from sklogreg._loss import MultinomialLoss
 from sklogreg._moments import weighted_moments
 from sklogreg._objective import Objective
+from sklogreg._state import SolverState
 
 from ._helpers import reference_fit
 
@@ -213,3 +215,58 @@ def test_coupled_metric_and_subset():
         )
     second = coordinates.subset(np.arange(K, 2 * K))
     np.testing.assert_allclose(second.inverse, M[1:])
+
+
+def test_dense_mode_lasts_through_rescales_and_subsets():
+    """BFGS's ungated whole matrix (``dense=True``) stays ungated when the
+    coordinates are rescaled or subset; L-BFGS's gate keeps the identity on
+    the same well-conditioned data."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((500, 5))
+    weights = np.full((500, 2), 0.25 / 500)
+    options = dict(group_size=1, fit_intercept=True, backend=Backend(X))
+    alpha = np.full(2, 1 / 500)
+    gated = Coordinates.jacobi(X, weights, alpha, dense="ill-conditioned", **options)
+    assert gated.inverse is None
+    whole = Coordinates.jacobi(X, weights, alpha, dense=True, **options)
+    assert whole.inverse.shape == (2, 6, 6)
+    assert whole.subset([1]).inverse.shape == (1, 6, 6)
+    rescaled = whole.subset([1]).rescaled(X, weights[:, :1], alpha[:1], group_size=1)
+    assert rescaled.inverse.shape == (1, 6, 6)
+
+
+def test_whole_matrices_where_they_are_cheap():
+    """The gates, on the documented problems: BFGS for breast cancer and wine
+    but not for digits' softmax or 20,000 x 1,000; the periodic refresh for
+    breast cancer and wine's softmax, not for digits or a 3-class breast
+    cancer (whose coupled 93 x 93 matrix costs more)."""
+    cancer, wine, digits = np.empty((569, 30)), np.empty((178, 13)), np.empty((1797, 64))
+    assert dense_affordable(cancer, 1, 31, 1)
+    assert dense_affordable(wine, 1, 3 * 14, 3)
+    assert not dense_affordable(digits, 1, 10 * 65, 10)
+    assert not dense_affordable(np.empty((20_000, 1_000)), 1, 1_001, 1)
+    assert refresh_affordable(cancer, 1, 1)
+    assert refresh_affordable(wine, 3, 3)
+    assert not refresh_affordable(digits, 10, 1)
+    assert not refresh_affordable(cancer, 3, 3)
+
+
+@pytest.mark.parametrize("name, multi_class", [("cancer", "ovr"), ("wine", "multinomial")])
+def test_tiny_fits_restart_from_the_exact_curvature(monkeypatch, name, multi_class):
+    """Every five iterations a tiny fit re-derives its whole curvature (for
+    softmax, the coupled matrix of all classes) and reaches scikit-learn's
+    optimum."""
+    X, y = (load_breast_cancer if name == "cancer" else load_wine)(return_X_y=True)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    seen, rescale = [], SolverState.rescale
+
+    def spy(state, n_iter):
+        rescale(state, n_iter)
+        seen.append((n_iter, state.coordinates.inverse.shape))
+
+    monkeypatch.setattr(SolverState, "rescale", spy)
+    model = ScratchLogisticRegression(tol=1e-8, multi_class=multi_class).fit(X, y)
+    size = (X.shape[1] + 1) * (3 if multi_class == "multinomial" else 1)
+    assert seen[:2] == [(5, (1, size, size)), (10, (1, size, size))]
+    coef, _, _ = reference_fit(X, y, multi_class=multi_class)
+    np.testing.assert_allclose(model.coef_, coef, atol=1e-5 * np.abs(coef).max())

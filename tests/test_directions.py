@@ -1,11 +1,13 @@
 """Search directions against textbook references: L-BFGS against the
-two-loop recursion, BFGS against its finite termination on quadratics."""
+two-loop recursion; BFGS against its finite termination on quadratics, the
+secant equation and the product form of its update."""
 
 import numpy as np
 import pytest
 
 from sklogreg._backend import Backend
 from sklogreg._bfgs import BFGS
+from sklogreg._coordinates import Coordinates
 from sklogreg._directions import LBFGS
 from sklogreg._loss import MultinomialLoss
 from sklogreg._objective import Objective
@@ -129,18 +131,26 @@ def test_lbfgs_skips_a_pair_of_negative_curvature(bad):
     np.testing.assert_allclose(direction, expected.reshape(theta.shape), rtol=1e-10)
 
 
+def _softmax_groups(rng, n_groups=3, n_classes=3):
+    """An objective of ``n_groups`` softmax problems of ``n_classes`` columns."""
+    X = rng.normal(size=(N, P))
+    labels = rng.integers(n_classes, size=(N, n_groups))
+    Y = np.hstack(
+        [(labels[:, [k]] == np.arange(n_classes)).astype(float) for k in range(n_groups)]
+    )
+    backend = Backend(X)
+    weight = np.full((N, 1), 1 / N)
+    loss = MultinomialLoss(Y, n_classes, backend)
+    alpha = np.full(n_groups * n_classes, 0.1)
+    return Objective(X, loss, weight, alpha, fit_intercept=True)
+
+
 def test_lbfgs_keeps_the_pairs_of_the_groups_that_run_on():
     """Dropping a softmax group (columns of several classes) keeps the other
     groups' pairs and small matrices: their directions are unchanged."""
     rng = np.random.default_rng(11)
-    X = rng.normal(size=(N, P))
-    labels = rng.integers(3, size=(N, 3))
-    Y = np.hstack([(labels[:, [k]] == np.arange(3)).astype(float) for k in range(3)])
-    backend = Backend(X)
-    weight = np.full((N, 1), 1 / N)
-    objective = Objective(
-        X, MultinomialLoss(Y, 3, backend), weight, np.full(9, 0.1), fit_intercept=True
-    )
+    objective = _softmax_groups(rng)
+    backend = objective.backend
     shape = (9, P + 1)
     metric = _metric(rng, P + 1, True)
     steps, changes = _quadratic_pairs(objective, shape, 5, rng)
@@ -275,3 +285,127 @@ def test_bfgs_groups_are_independent():
     bfgs.take(objective.backend, objective.columns(kept), kept)
     direction, _ = bfgs.direction(objective.subset(kept), gradients[-1][kept], metric)
     np.testing.assert_allclose(direction, good[kept], rtol=1e-12)
+
+
+@pytest.mark.parametrize("curvature", [1e-3, 1e3])
+def test_bfgs_update_is_the_textbook_product_form(curvature):
+    """One pair updates ``P`` to ``(I - r s y^T) c P (I - r y s^T) + r s s^T``
+    (Nocedal and Wright, eq. 6.17) with ``r = 1 / s^T y`` and the scaling
+    ``c = max(1, s^T y / y^T P y)``: above one for ``curvature`` 1e-3 (``P``
+    too small), one for 1e3."""
+    objective, _, theta = _objective(4, "ovr", True, "plain")
+    rng = np.random.default_rng(8)
+    width = theta.shape[1]
+    root = rng.normal(size=(width, width))
+    Q = root @ root.T + np.eye(width)
+    steps, changes = _quadratic_pairs(objective, theta.shape, 1, rng)
+    s, y = steps[0], curvature * changes[0]
+    bfgs = BFGS()
+    g = rng.normal(size=theta.shape)
+    _feed(bfgs, objective, g, [s], [y], lambda A: A @ Q)
+    bfgs.direction(objective, g + y, lambda A: A @ Q)
+    scaled = []
+    for k in range(4):
+        r = 1 / (s[k] @ y[k])
+        c = max(1.0, (s[k] @ y[k]) / (y[k] @ Q @ y[k]))
+        scaled.append(c > 1)
+        V = np.eye(width) - r * np.outer(y[k], s[k])
+        expected = V.T @ (c * Q) @ V + r * np.outer(s[k], s[k])
+        np.testing.assert_allclose(bfgs._H[k], expected, rtol=1e-10, atol=1e-12)
+    assert all(scaled) if curvature < 1 else not any(scaled)
+
+
+def test_bfgs_keeps_the_matrices_of_the_softmax_groups_that_run_on():
+    """BFGS's matrices are per softmax group (its columns coupled): dropping
+    a group keeps the others', and their directions."""
+    rng = np.random.default_rng(12)
+    objective = _softmax_groups(rng)
+    shape = (9, P + 1)
+    metric = _metric(rng, P + 1, True)
+    steps, changes = _quadratic_pairs(objective, shape, 4, rng)
+    g = rng.normal(size=shape)
+    full, dropped = BFGS(), BFGS()
+    gradients = _feed(full, objective, g, steps, changes, metric)
+    _feed(dropped, objective, g, steps, changes, metric)
+    expected, _ = full.direction(objective, gradients[-1], metric)
+    assert full._H.shape == (3, 3 * (P + 1), 3 * (P + 1))
+    kept = np.array([0, 2])
+    columns = objective.columns(kept)
+    dropped.take(objective.backend, columns, kept)
+    direction, _ = dropped.direction(objective.subset(kept), gradients[-1][columns], metric)
+    np.testing.assert_allclose(direction, expected[columns], rtol=1e-12)
+
+
+def test_bfgs_starts_from_a_coupled_matrix():
+    """With a matrix per softmax group in the coordinates (its whole
+    curvature), BFGS's first direction is ``-M g`` of each group's joined
+    gradient, as its first matrix is ``M``."""
+    rng = np.random.default_rng(13)
+    objective = _softmax_groups(rng, n_groups=2)
+    size = 3 * (P + 1)
+    root = rng.normal(size=(2, size, size))
+    M = root @ np.transpose(root, (0, 2, 1)) + np.eye(size)
+    coordinates = Coordinates(
+        np.zeros(P),
+        np.ones((6, P)),
+        np.ones(6),
+        fit_intercept=True,
+        backend=objective.backend,
+        inverse=M,
+    )
+    g = rng.normal(size=(6, P + 1))
+    direction, slope = BFGS().direction(objective, g, coordinates.metric)
+    expected = -np.einsum("gab,gb->ga", M, g.reshape(2, -1))
+    np.testing.assert_allclose(direction, expected.reshape(g.shape), rtol=1e-12)
+    np.testing.assert_allclose(slope, np.einsum("ga,ga->g", g.reshape(2, -1), expected))
+
+
+def test_bfgs_starts_again_where_its_matrix_stopped_descending():
+    """A group whose ``-H g`` would climb (``H`` made indefinite) gets ``-P
+    g`` and starts again from ``P``; the other groups keep their matrices."""
+    objective, _, theta = _objective(4, "ovr", True, "plain")
+    rng = np.random.default_rng(9)
+    Q = _metric(rng, theta.shape[1], True)
+    bfgs = BFGS()
+    g = rng.normal(size=theta.shape)
+    bfgs.direction(objective, g, Q)
+    initial = bfgs._H.copy()
+    bfgs._H[1] = -np.eye(theta.shape[1])  # climbs along any gradient
+    bfgs._H[2] = 2 * initial[2]
+    direction, slope = bfgs.direction(objective, g, Q)
+    assert (slope < 0).all()
+    np.testing.assert_allclose(direction[1], -Q(g[1]))
+    np.testing.assert_allclose(direction[2], -2 * Q(g[2]))
+    np.testing.assert_allclose(bfgs._H[1], initial[1])
+
+
+def test_bfgs_float32_small_steps():
+    """In float32, with steps so small that |g| is 1e5 times |y|, the update
+    itself loses no more than float32 rounding: the direction agrees with
+    float64 arithmetic on the same pairs (the gradient changes as float32
+    sees them)."""
+    directions, pairs = [], None
+    for dtype in (np.float32, np.float64):
+        objective, _, theta = _objective(2, "ovr", True, "plain", dtype=dtype)
+        metric = _metric(np.random.default_rng(5), theta.shape[1], True, dtype=dtype)
+        if pairs is None:
+            steps, changes = _quadratic_pairs(
+                objective, theta.shape, 4, np.random.default_rng(6), scale=1e-5
+            )
+            g = np.random.default_rng(7).normal(size=theta.shape).astype(dtype)
+            steps = [s.astype(dtype) for s in steps]
+            changes = [y.astype(dtype) for y in changes]
+        bfgs = BFGS()
+        gradients = _feed(bfgs, objective, g.astype(dtype), steps, changes, metric)
+        direction, _ = bfgs.direction(objective, gradients[-1], metric)
+        assert direction.dtype == dtype
+        directions.append(direction)
+        if pairs is None:  # float64 gets float32's steps and gradient changes
+            pairs = True
+            steps = [a.astype(np.float64) for a in steps]
+            changes = [
+                (b - a).astype(np.float64)
+                for a, b in zip(gradients[:-1], gradients[1:], strict=True)
+            ]
+    error = np.abs(directions[0] - directions[1]).max()
+    assert error <= 1e-4 * np.abs(directions[1]).max()
