@@ -145,8 +145,8 @@ def main(argv=None):
     say(_report.text_line(None, cols, widths, _report.summary_cells(means, cols)))
     say(
         LEGEND + (SPEED_LEGEND if speed else "") + "At the default tol=1e-4 both fits "
-        "stop near, not at, the optimum: coefficient differences of 1e-3 to 1e-1 are "
-        "normal.\n"
+        "stop near, not at, the optimum: coefficient differences of 1e-3 to a few "
+        "tenths are normal.\n"
         f"{len(rows) - len(failed)} of {len(rows)} rows agree "
         f"(our gradient norm <= tol, and same predictions >= {MIN_SAME_PREDICTIONS:.1%} "
         "unless sklearn's fit is the one farther from the optimum)."
