@@ -66,6 +66,8 @@ class Backend:
         a = np.asarray(a, dtype=self.host_dtype if dtype is None else dtype)
         if self._numpy or self._lazy:
             return a
+        if not a.flags.writeable:  # a view (broadcast_to): PyTorch would share it
+            a = a.copy()
         return self.xp.asarray(a, device=self.device)
 
     def rows(self, a):

@@ -18,6 +18,7 @@ from sklearn.utils._array_api import device as array_device
 from sklearn.utils._array_api import get_namespace, move_to
 
 from sklogreg import ScratchLogisticRegression
+from sklogreg._backend import Backend
 
 from ._helpers import TORCH_MISSING, assert_same_model, standardized
 
@@ -146,6 +147,20 @@ def test_list_series_and_scalar_sample_weight_with_torch():
     assert_same_model(_host(series.coef_), _host(series.intercept_), reference)
     reference = ScratchLogisticRegression().fit(X, y, sample_weight=np.full(len(y), 2.0))
     assert_same_model(_host(uniform.coef_), _host(uniform.intercept_), reference)
+
+
+@requires_torch
+def test_read_only_host_arrays_are_copied_to_torch():
+    """A read-only host array (a broadcast view) becomes a tensor of its own:
+    PyTorch would otherwise share memory NumPy promised not to write (and
+    warn about it)."""
+    source = np.ones(1)
+    with config_context(array_api_dispatch=True):
+        backend = Backend(torch.asarray(np.ones((3, 2))))
+    tensor = backend.params(np.broadcast_to(source, 1))
+    assert isinstance(tensor, torch.Tensor)
+    tensor += 1
+    assert source[0] == 1 and float(tensor[0]) == 2
 
 
 @requires_torch
