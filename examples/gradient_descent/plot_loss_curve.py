@@ -36,8 +36,10 @@ for name, clf in [("lbfgs", lbfgs), ("gd", gd)]:
 # The curves start at :math:`\log 2 \approx 0.693`: with zero coefficients
 # every predicted probability is one half. Plotted as they are, the curves
 # flatten within a few dozen iterations and look nearly done. The
-# logarithmic plot of :math:`f_k - f^\star` tells them apart: L-BFGS
-# gains digits at an accelerating pace, while plain gradient
+# logarithmic plot of :math:`f_k - f^\star` tells them apart: the default
+# solver (on a problem this small, BFGS with its whole matrix, restarted from
+# the exact curvature every five iterations) gains digits at an accelerating
+# pace, while plain gradient
 # descent needs thousands of iterations to reach the same certificate,
 # and even then stops farther from the optimum.
 
