@@ -124,32 +124,33 @@ class Coordinates:
             Also the whole inverse curvature (:mod:`sklogreg._curvature`),
             where it is affordable; with "ill-conditioned" only where the
             curvature is.
-        coupled_weights : array of shape (n_samples, n_groups * pairs), default=None
-            :meth:`~sklogreg._objective.Objective.curvature_pairs`, given
-            where :func:`~sklogreg._curvature.affordable` for the coupled
-            groups: with ``dense``, coupled groups get their whole
-            curvature instead of one block for all their columns. The
+        coupled_weights : callable or None, default=None
+            Returns :meth:`~sklogreg._objective.Objective.curvature_pairs`
+            (called only where :func:`~sklogreg._curvature.affordable` for
+            the coupled groups): with ``dense``, coupled groups get their
+            whole curvature instead of one block for all their columns. The
             pairs ``(k, k)`` are ``weights``; one pass serves both.
         """
         n_columns = len(l2_reg_strength)
-        coupled = bool(dense) and coupled_weights is not None
+        coupled = (
+            bool(dense)
+            and coupled_weights is not None
+            and _curvature.affordable(X, n_columns, group_size)
+        )
         if coupled:
-            moments = weighted_moments(X, coupled_weights, backend, products=True)
-            shift, first, second, total, _ = moments
-            rows, cols = class_pairs(group_size)
-            pairs = len(rows)
-            same = (
-                np.arange(n_columns // group_size)[:, None] * pairs
-                + np.flatnonzero(rows == cols)
-            ).ravel()
-            first, second, total = first[same], second[same], total[same]
+            moments = weighted_moments(X, coupled_weights(), backend, products=True)
         else:
             # The whole Gram matrix too, in the same pass, where it will serve.
             products = bool(dense) and _curvature.affordable(
                 X, n_columns, n_weights=weights.shape[1]
             )
             moments = weighted_moments(X, weights, backend, products=products)
-            shift, first, second, total, _ = moments
+        shift, first, second, total, _ = moments
+        if coupled:  # the pairs (k, k) of every group: the columns' own weights
+            rows, cols = class_pairs(group_size)
+            same = np.arange(n_columns // group_size)[:, None] * len(rows)
+            same = (same + np.flatnonzero(rows == cols)).ravel()
+            first, second, total = first[same], second[same], total[same]
         raw = second  # about the shift: exactly zero for a constant column
         if not fit_intercept:
             mean = np.zeros(X.shape[1])

@@ -62,9 +62,10 @@ class ScratchLogisticRegression(
         where the whole matrix is small (BFGS) -- in centred and
         diagonally scaled coordinates, each step by a Newton-started line
         search on the tracked linear predictor; it stays out of the
-        directions exactly collinear features leave unseen, and on small
-        ill-conditioned problems starts from the whole inverse curvature
-        (user guide). ``"gd"``: plain batch gradient descent, the textbook
+        directions exactly collinear features leave unseen, starts from the
+        whole inverse curvature where that is cheap (L-BFGS: where it is
+        ill-conditioned) and on tiny problems restarts from it every five
+        iterations (user guide). ``"gd"``: plain batch gradient descent, the textbook
         algorithm.
     learning_rate : "auto" or float, default="auto"
         Step of ``solver="gd"``: ``"auto"`` is ``1 / L``, ``L`` the Lipschitz

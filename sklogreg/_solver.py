@@ -85,7 +85,6 @@ def solve(
         Called after every iteration as ``monitor(n_iter, current)``, where
         ``current()`` returns the host ``(coef, intercept)`` of all groups;
         a true return value stops every running group ("callback").
-
     raw : array of shape (n_samples, n_columns) or None
         ``X coef^T + intercept`` at the start, if the caller has it.
 
@@ -170,6 +169,7 @@ def solve_with(
             bound = lipschitz(objective, coordinates)
             learning_rate = 1.0 / bound if bound > 0 else 1.0  # 0: a flat objective
         directions, step = SteepestDescent(), float(learning_rate)
+        rescale_every = None
     else:
         if isinstance(null_basis, str):
             null_basis = null_directions(X, bk, fit_intercept=fit_intercept)
@@ -211,7 +211,7 @@ def solve_with(
         intercept,
         learning_rate=step,
         directions=directions,
-        rescale_every=None if solver == "gd" else rescale_every,
+        rescale_every=rescale_every,
         raw=raw,
         **options,
     )

@@ -7,9 +7,9 @@ stop; :class:`SolverResult` collects each group's solution and diagnostics
 as it stops. The loop that moves the state is :mod:`sklogreg._solver`'s.
 """
 
-import numpy as np
+import functools
 
-from . import _curvature
+import numpy as np
 
 # A rescale is due before its period (see :func:`sklogreg._solver.solve`) when
 # a step size leaves [1 / _STALE_STEP, _STALE_STEP], but not within
@@ -156,14 +156,10 @@ class SolverState:
         self.rescaled_at = n_iter
         objective, bk = self.objective, self.backend
         coef, intercept = (bk.host(a) for a in self.coordinates.to_coef(self.theta))
-        # Softmax groups' whole curvature, where a matrix serves and is cheap.
-        coupled, size = None, objective.group_size
-        if (
-            size > 1
-            and self.coordinates.inverse is not None
-            and _curvature.affordable(objective.X, objective.loss.n_columns, size)
-        ):
-            coupled = objective.curvature_pairs(self.proba)
+        # Softmax groups' whole curvature (built only where it is affordable).
+        coupled = None
+        if objective.group_size > 1:
+            coupled = functools.partial(objective.curvature_pairs, self.proba)
         self.coordinates = self.coordinates.rescaled(
             objective.X,
             objective.scaling_weights(self.proba),
