@@ -82,7 +82,8 @@ class BFGS:
             s = pxp.reshape(step, (n_groups, -1))
             y = pxp.reshape(gradient - previous, (n_groups, -1))
             Hy = (H @ y[:, :, None])[..., 0]
-            sy, yHy = bk.host(pxp.sum(pxp.stack([s * y, y * Hy]), axis=2)).astype(float)
+            products = pxp.concat([pxp.vecdot(s, y), pxp.vecdot(y, Hy)])
+            sy, yHy = bk.host(products).astype(float).reshape(2, -1)
             # Positive curvature keeps H positive definite (a stalled group
             # has s = 0): elsewhere H stays as it is.
             update = (sy > 0) & (yHy > 0)
@@ -101,7 +102,7 @@ class BFGS:
             self._H = H
         g = pxp.reshape(gradient, (n_groups, -1, 1))
         direction = -pxp.reshape(H @ g, shape)
-        slope = objective.params_sum(gradient * direction)
+        slope = objective.params_dot(gradient, direction)
         lost = ~(slope < 0)
         if lost.any():
             again = bk.params(lost, dtype=bool)[:, None, None]

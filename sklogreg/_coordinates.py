@@ -180,7 +180,7 @@ class Coordinates:
                 moments,
                 mean=mean if fit_intercept else None,
                 scale=scale,
-                intercept_scale=np.broadcast_to(intercept_scale, len(scale)),
+                intercept_scale=intercept_scale * np.ones(len(scale)),
                 l2_reg_strength=l2_reg_strength,
                 group_size=group_size,
                 gate=dense == "ill-conditioned",

@@ -136,13 +136,11 @@ def inverse_curvature(
     else:
         if group_size > 1 and len(gram) > 1:
             gram = group_mean(gram, group_size)
-        gram = np.broadcast_to(gram, (n_columns, width, width))
-        curvature = jacobian[:, :, None] * gram * jacobian[:, None, :]
+        curvature = jacobian[:, :, None] * gram * jacobian[:, None, :]  # one per column
     # Frozen coordinates (scale 0) stay out of it: identity there.
     index = np.arange(curvature.shape[1])
-    curvature[:, index, index] += penalty + (jacobian == 0)
-    ridge = _RIDGE * np.einsum("kii->k", curvature) / len(index)
-    curvature[:, index, index] += ridge[:, None]
+    diagonal = curvature[:, index, index] + penalty + (jacobian == 0)
+    curvature[:, index, index] = diagonal + _RIDGE * diagonal.mean(axis=1, keepdims=True)
     if gate:
         # The eigenvalues give the condition number; only where it is large
         # is the inverse worth its cost.

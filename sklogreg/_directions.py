@@ -192,10 +192,10 @@ def descending(objective, gradient, direction, slope=None):
     """``direction`` where it descends, ``-g`` elsewhere; and the slope
     (``g^T direction`` per group, if the caller has it)."""
     if slope is None:
-        slope = objective.params_sum(gradient * direction)
+        slope = objective.params_dot(gradient, direction)
     descends = slope < 0
     if descends.all():
         return direction, slope
     spread = objective.spread(descends)[:, None] > 0
     direction = objective.backend.pxp.where(spread, direction, -gradient)
-    return direction, objective.params_sum(gradient * direction)
+    return direction, objective.params_dot(gradient, direction)

@@ -20,6 +20,8 @@ business. Per-group results (values, gradient norms, slopes) are host NumPy
 arrays.
 """
 
+import functools
+
 import numpy as np
 
 
@@ -29,11 +31,19 @@ def group_mean(a, group_size):
     return np.repeat(grouped, group_size, axis=0)
 
 
+@functools.lru_cache(maxsize=16)
 def class_pairs(group_size):
     """The pairs ``(k, l)``, ``k <= l``, of a group's columns (row-major row
     and column indices): the blocks of a softmax group's whole curvature,
-    in the order of the weights of :meth:`Objective.curvature_pairs`."""
-    return np.triu_indices(group_size)
+    in the order of the weights of :meth:`Objective.curvature_pairs`.
+
+    Read-only and cached: ``np.triu_indices`` costs 20 us, a tenth of an
+    iteration of a small softmax problem, and several calls need it.
+    """
+    pairs = np.triu_indices(group_size)
+    for index in pairs:
+        index.flags.writeable = False
+    return pairs
 
 
 class Objective:
@@ -98,9 +108,10 @@ class Objective:
             return np.asarray(per_column)
         return np.asarray(per_column).reshape(-1, self.group_size).max(axis=1)
 
-    def params_sum(self, A):
-        """Host sum of a parameter-side ``(n_columns, m)`` array, per group."""
-        return self.group_sum(self.backend.host(self.backend.pxp.sum(A, axis=1)))
+    def params_dot(self, a, b):
+        """Host ``sum_j a_kj b_kj`` of parameter-side ``(n_columns, m)`` arrays,
+        per group (a slope: the gradient's product with a direction)."""
+        return self.group_sum(self.backend.host(self.backend.pxp.vecdot(a, b)))
 
     def weighted_sum(self, rows):
         """Host ``sum_i sample_weight_i * rows_i`` per group of ``(n, n_groups)`` rows."""
@@ -157,8 +168,10 @@ class Objective:
         """Host ``[coef . d, d . d]`` per column, shape ``(n_columns, 2)``: all
         the penalty needs to know of the line ``coef + t d``."""
         pxp = self.backend.pxp
-        products = pxp.stack([coef * coef_direction, coef_direction**2], axis=1)
-        return self.backend.host(pxp.sum(products, axis=2)).astype(np.float64)
+        both = pxp.concat(
+            [pxp.vecdot(coef, coef_direction), pxp.vecdot(coef_direction, coef_direction)]
+        )
+        return self.backend.host(both).astype(np.float64).reshape(2, -1).T
 
     def curvature_along(self, proba, raw_direction, penalty):
         """Second derivative of the objective along a direction, per group.

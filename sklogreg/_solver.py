@@ -226,7 +226,7 @@ def _iterate(state, result, learning_rate):
     if coordinates.null_basis is not None:
         # The projection keeps the slope only up to the rounding of X_c v = 0.
         direction = coordinates.project(direction)
-        slope = objective.params_sum(state.gradient * direction)
+        slope = objective.params_dot(state.gradient, direction)
     coef_direction, intercept_direction = state.coordinates.to_coef(direction)
     (raw_direction,) = bk.keep(
         objective.raw_prediction(coef_direction, intercept_direction)
