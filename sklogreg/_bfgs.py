@@ -87,11 +87,11 @@ class BFGS:
             # Positive curvature keeps H positive definite (a stalled group
             # has s = 0): elsewhere H stays as it is.
             update = (sy > 0) & (yHy > 0)
+            sy, yHy = np.where(update, sy, 1.0), np.where(update, yHy, 1.0)
             # Scaled up first where it underestimates the inverse curvature
             # along the step: BFGS corrects an H too small only slowly.
-            gamma = np.where(update, sy / np.where(update, yHy, 1), 1.0)
-            gamma = np.maximum(gamma, 1.0)
-            rho = np.where(update, 1 / np.where(update, sy, 1), 0.0)
+            gamma = np.maximum(sy / yHy, 1.0)  # 1 where there is no update
+            rho = update / sy
             # gamma H - rho (s u^T + u s^T) + (rho + rho^2 y^T u) s s^T with
             # u = gamma H y, as gamma H + s w^T + w s^T.
             half = rho * (1 + rho * gamma * yHy) / 2
@@ -104,12 +104,12 @@ class BFGS:
         direction = -pxp.reshape(H @ g, shape)
         slope = objective.params_dot(gradient, direction)
         lost = ~(slope < 0)
-        if lost.any():
-            again = bk.params(lost, dtype=bool)[:, None, None]
-            initial = _initial_inverse(objective, gradient, metric)
-            self._H = H = pxp.where(again, initial, H)
-            direction, slope = -pxp.reshape(H @ g, shape), None
-        return descending(objective, gradient, direction, slope)
+        if not lost.any():
+            return direction, slope
+        again = bk.params(lost, dtype=bool)[:, None, None]
+        initial = _initial_inverse(objective, gradient, metric)
+        self._H = H = pxp.where(again, initial, H)
+        return descending(objective, gradient, -pxp.reshape(H @ g, shape))
 
 
 def _initial_inverse(objective, gradient, metric):
