@@ -41,7 +41,7 @@ _MAX_BLOCKS = 8
 # NumPy 2.1 implements the array API standard itself (``astype``,
 # ``permute_dims``, ``reshape(copy=)``, ``device=``): its own functions skip
 # array-api-compat's wrappers, a few microseconds per call.
-_NATIVE_NUMPY = tuple(int(v) for v in np.__version__.split(".")[:2]) >= (2, 1)
+_NATIVE_NUMPY = np.lib.NumpyVersion(np.__version__) >= "2.1.0"
 
 
 class Backend:
@@ -122,6 +122,13 @@ class Backend:
         if self._lazy:
             return np.asarray(a.compute() if hasattr(a, "compute") else a)
         return _convert_to_numpy(a, self.xp)
+
+    def vecdots(self, pairs):
+        """``sum_j a_kj b_kj`` for each pair ``(a, b)`` of parameter-side
+        ``(n, m)`` arrays: host float64 of shape ``(len(pairs), n)``, fetched
+        in one transfer (one device sync)."""
+        products = self.pxp.concat([self.pxp.vecdot(a, b) for a, b in pairs])
+        return self.host(products).astype(np.float64).reshape(len(pairs), -1)
 
     def collect(self, *arrays):
         """Evaluate reductions together (one pass of Dask over its chunks)."""

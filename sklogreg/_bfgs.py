@@ -82,8 +82,7 @@ class BFGS:
             s = pxp.reshape(step, (n_groups, -1))
             y = pxp.reshape(gradient - previous, (n_groups, -1))
             Hy = (H @ y[:, :, None])[..., 0]
-            products = pxp.concat([pxp.vecdot(s, y), pxp.vecdot(y, Hy)])
-            sy, yHy = bk.host(products).astype(float).reshape(2, -1)
+            sy, yHy = bk.vecdots([(s, y), (y, Hy)])
             # Positive curvature keeps H positive definite (a stalled group
             # has s = 0): elsewhere H stays as it is.
             update = (sy > 0) & (yHy > 0)

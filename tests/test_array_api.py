@@ -149,6 +149,26 @@ def test_list_series_and_scalar_sample_weight_with_torch():
     assert_same_model(_host(uniform.coef_), _host(uniform.intercept_), reference)
 
 
+@pytest.mark.parametrize("namespace", ["numpy"] + NAMESPACE_PARAMS)
+def test_vecdots_are_rowwise_products(namespace):
+    """Each pair's row-wise products, in the order of the pairs, on the host
+    in float64, against explicit sums (several rows, float32 input)."""
+    rng = np.random.default_rng(0)
+    host = [rng.normal(size=(4, 3)).astype(np.float32) for _ in range(3)]
+    to_namespace = NAMESPACES.get(namespace, np.asarray)
+    a, b, c = (to_namespace(h) for h in host)
+    with config_context(array_api_dispatch=namespace != "numpy"):
+        backend = Backend(a)
+        products = backend.vecdots([(a, b), (c, c), (b, a)])
+    assert isinstance(products, np.ndarray) and products.dtype == np.float64
+    expected = [
+        (host[0] * host[1]).sum(1),
+        (host[2] ** 2).sum(1),
+        (host[1] * host[0]).sum(1),
+    ]
+    np.testing.assert_allclose(products, expected, rtol=1e-6)
+
+
 @requires_torch
 def test_read_only_host_arrays_are_copied_to_torch():
     """A read-only host array (a broadcast view) becomes a tensor of its own:
