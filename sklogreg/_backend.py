@@ -44,6 +44,11 @@ _MAX_BLOCKS = 8
 _NATIVE_NUMPY = np.lib.NumpyVersion(np.__version__) >= "2.1.0"
 
 
+def stored_entries(X):
+    """The entries of ``X`` a pass over it reads: its non-zeros when sparse."""
+    return X.nnz if hasattr(X, "nnz") else X.shape[0] * X.shape[1]
+
+
 class Backend:
     """Namespaces of a fit's arrays and the moves between them.
 
@@ -206,7 +211,7 @@ class Backend:
         n_samples = X.shape[0]
         if self._lazy:
             return [slice(0, n_samples)]
-        per_row = X.nnz / max(n_samples, 1) if hasattr(X, "nnz") else X.shape[1]
+        per_row = stored_entries(X) / max(n_samples, 1)
         budget = _BLOCK_ENTRIES["numpy" if self._numpy else "other"]
         rows = max(1, int(budget // max(per_row, 1)))
         if not self._numpy:

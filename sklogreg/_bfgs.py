@@ -8,7 +8,7 @@ rank-two update. Same interface as :class:`~sklogreg._directions.LBFGS`.
 
 import numpy as np
 
-from ._curvature import stored_entries
+from ._backend import stored_entries
 from ._directions import descending
 
 # Where BFGS's matrices are affordable (:func:`dense_affordable`): below

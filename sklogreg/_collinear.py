@@ -20,6 +20,8 @@ that only the sample misses is never projected out.
 import numpy as np
 import scipy.linalg
 
+from ._backend import stored_entries
+
 # The search (an SVD of a sample of n_features + _EXTRA_ROWS rows) may cost
 # as much as this many passes over X, small beside a fit; else it is skipped.
 _PASSES = 4
@@ -50,8 +52,7 @@ def null_directions(X, backend, *, fit_intercept):
     """
     n_samples, n_features = X.shape
     n_rows = min(n_samples, n_features + _EXTRA_ROWS)
-    entries = X.nnz if hasattr(X, "nnz") else n_samples * n_features
-    if _SVD_FLOPS * n_rows * n_features**2 > _PASSES * 2 * entries:
+    if _SVD_FLOPS * n_rows * n_features**2 > _PASSES * 2 * stored_entries(X):
         return None
     eps = np.finfo(backend.host_dtype).eps
     rtol = 64 * np.sqrt(n_features) * eps

@@ -24,6 +24,7 @@ beyond it the identity remains.
 
 import numpy as np
 
+from ._backend import stored_entries
 from ._objective import class_pairs, group_mean
 
 # Largest cost of the Gram matrices and factorizations, in flops: a few
@@ -42,11 +43,6 @@ _ILL_CONDITIONED = 256.0
 # rounding in the matrix, amplified by it, would otherwise make fits of the
 # same data in two layouts (weights, or repeated rows) differ by 1e-6.
 _RIDGE = 1e-4
-
-
-def stored_entries(X):
-    """The entries of ``X`` a pass over it reads: its non-zeros when sparse."""
-    return X.nnz if hasattr(X, "nnz") else X.shape[0] * X.shape[1]
 
 
 def affordable(X, n_columns, group_size=1, *, n_weights=None, budget=_FLOPS):
