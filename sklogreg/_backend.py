@@ -49,6 +49,26 @@ def stored_entries(X):
     return X.nnz if hasattr(X, "nnz") else X.shape[0] * X.shape[1]
 
 
+def row_block(X, rows):
+    """The rows ``rows`` (a slice with unit step) of ``X``, without copying.
+
+    A CSR block shares ``X``'s data and indices: scipy's own row slicing
+    copies them (1 ms of a 2 ms pass over a 50,000-row one-hot ``X``).
+    """
+    if not sp.issparse(X):
+        return X[rows, ...]
+    start, stop = rows.indices(X.shape[0])[:2]
+    first, last = X.indptr[start], X.indptr[stop]
+    block = type(X)(
+        (X.data[first:last], X.indices[first:last], X.indptr[start : stop + 1] - first),
+        shape=(stop - start, X.shape[1]),
+        copy=False,
+    )
+    # Rows of a canonical X are (X's flag is checked once, then kept).
+    block.has_canonical_format = X.has_canonical_format
+    return block
+
+
 class Backend:
     """Namespaces of a fit's arrays and the moves between them.
 
@@ -197,8 +217,13 @@ class Backend:
 
     @staticmethod
     def squared(a):
-        """``a * a`` elementwise, ``a`` dense or sparse (sparse stays sparse)."""
-        return a.multiply(a) if sp.issparse(a) else a * a
+        """``a * a`` elementwise, ``a`` dense or CSR (which stays CSR, with
+        ``a``'s indices where it has no duplicates)."""
+        if not sp.issparse(a):
+            return a * a
+        if not a.has_canonical_format:  # duplicates are summed before squaring
+            return a.multiply(a)
+        return type(a)((a.data * a.data, a.indices, a.indptr), shape=a.shape, copy=False)
 
     def row_blocks(self, X):
         """Slices of rows for a blocked pass over ``X`` (one slice for Dask).

@@ -20,7 +20,7 @@ that only the sample misses is never projected out.
 import numpy as np
 import scipy.linalg
 
-from ._backend import stored_entries
+from ._backend import row_block, stored_entries
 
 # The search (an SVD of a sample of n_features + _EXTRA_ROWS rows) may cost
 # as much as this many passes over X, small beside a fit; else it is skipped.
@@ -113,7 +113,7 @@ def _image(X, basis, inverse_norms, rtol, backend, fit_intercept):
         shift_size = np.sqrt(bk.host(bk.dot(bk.squared(first), weights)))
     gram, worst = 0, []
     for rows in bk.row_blocks(X):
-        block = X[rows] if hasattr(X, "nnz") else X[rows, ...]
+        block = row_block(X, rows)
         size = bk.xp.sqrt(bk.dot(bk.squared(block), weights)) + bk.params(shift_size)
         size = bk.xp.where(size > 0, size, 1.0)  # a zero row sees nothing
         image = (bk.dot(block, B) - bk.params(shift)) / (rtol * size[:, None])

@@ -27,6 +27,8 @@ from scipy.linalg.lapack import dpocon
 from scipy.special import expit, softmax
 from sklearn.utils import gen_batches
 
+from ._backend import row_block
+
 #: Largest number of parameters of one problem: its dense Hessian takes
 #: ``8 m^2`` bytes (200 MB at 5000) and its inversion ``m^3 / 3`` operations.
 MAX_PARAMETERS = 5000
@@ -129,7 +131,7 @@ def moments(X, Y, S, theta, *, coupled, fit_intercept, groups=None, outer=False)
     perfect = np.zeros(n_columns)
     batch = max(1, _BLOCK_ELEMENTS // max(n_features, 1))
     for rows in gen_batches(n_samples, batch):
-        A = augment(X[rows], fit_intercept)
+        A = augment(row_block(X, rows), fit_intercept)
         Z = _dense(A @ theta.T)
         P = softmax(Z, axis=1) if coupled else expit(Z)
         R, W = P - Y[rows], S[rows]

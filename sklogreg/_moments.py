@@ -9,6 +9,8 @@ matrices too. Both come from the same pass.
 import numpy as np
 import scipy.sparse as sp
 
+from ._backend import row_block
+
 
 def weighted_moments(X, weights, backend, products=False):
     """Weighted first and second moments of ``X``'s columns about a shift.
@@ -28,7 +30,7 @@ def weighted_moments(X, weights, backend, products=False):
     shift_rows = None if sparse else bk.params(shift)
     first = second = gram = 0
     for rows in bk.row_blocks(X):
-        block = X[rows] if sparse else X[rows, ...] - shift_rows
+        block = row_block(X, rows) if sparse else X[rows, ...] - shift_rows
         squared = bk.squared(block)
         w = weights[rows, ...].T
         first = first + bk.dot(w, block)

@@ -9,6 +9,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.datasets import load_breast_cancer, load_wine
 
+import sklogreg._backend
 from sklogreg import ScratchLogisticRegression
 from sklogreg._backend import Backend
 from sklogreg._bfgs import dense_affordable
@@ -49,6 +50,49 @@ def _expected(X, w, mean, scale, intercept_scale, alpha):
         penalty = np.append(alpha * scale**2, 0)
     B = J[:, None] * (A.T @ (w[:, None] * A)) * J[None, :] + np.diag(penalty)
     return B + _RIDGE * np.trace(B) / len(B) * np.eye(len(B))
+
+
+def _split_entries(X):
+    """CSR ``X`` with every stored entry split in two halves at the same
+    place: duplicates, which products sum and squares must sum first."""
+    A = sp.csr_matrix(X)
+    counts = np.diff(A.indptr)
+    data = np.repeat(A.data / 2, 2)
+    indices = np.repeat(A.indices, 2)
+    indptr = np.concatenate([[0], np.cumsum(2 * counts)])
+    return sp.csr_matrix((data, indices, indptr), shape=A.shape)
+
+
+@pytest.mark.parametrize(
+    "layout", ["dense", "csr_matrix", "csr_array", "duplicates", "non-canonical rows"]
+)
+def test_moments_over_row_blocks(monkeypatch, layout):
+    """Moments and Gram matrices summed over many row blocks, in every layout
+    of ``X``, are the ones written out on the whole dense ``X``."""
+    X, rng = _correlated(n=250)
+    X[rng.random(X.shape) < 0.3] = 0.0
+    weights = rng.uniform(0.1, 1.0, size=(len(X), 2))
+    data = {
+        "dense": X,
+        "csr_matrix": sp.csr_matrix(X),
+        "csr_array": sp.csr_array(X),
+        "duplicates": _split_entries(X),
+    }.get(layout)
+    if layout == "non-canonical rows":  # only the first rows have duplicates
+        data = sp.vstack([_split_entries(X[:10]), sp.csr_matrix(X[10:])], format="csr")
+    if layout != "dense":
+        assert data.has_canonical_format == (layout in ("csr_matrix", "csr_array"))
+    monkeypatch.setitem(sklogreg._backend._BLOCK_ENTRIES, "numpy", 64)  # 17+ blocks
+    shift, first, second, total, gram = weighted_moments(
+        data, weights, Backend(data), products=True
+    )
+    centred = X - shift
+    np.testing.assert_allclose(first, weights.T @ centred, rtol=1e-12)
+    np.testing.assert_allclose(second, weights.T @ centred**2, rtol=1e-12)
+    np.testing.assert_allclose(total, weights.sum(axis=0), rtol=1e-12)
+    for k in range(2):
+        expected = centred.T @ (weights[:, k, None] * centred)
+        np.testing.assert_allclose(gram[k], expected, rtol=1e-12, atol=1e-9)
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
