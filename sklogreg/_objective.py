@@ -157,13 +157,18 @@ class Objective:
         ``raw_gradient`` is the loss's per-row derivative. The norm is the
         quantity scikit-learn's lbfgs compares with ``tol``.
         """
-        bk, pxp = self.backend, self.backend.pxp
         grad_coef, grad_intercept = self.backward(self.sample_weight * raw_gradient)
         grad_coef = grad_coef + self._l2_reg_strength * coef
-        norm = bk.host(pxp.max(pxp.abs(grad_coef), axis=1))
+        return grad_coef, grad_intercept, self.params_max(grad_coef, grad_intercept)
+
+    def params_max(self, coef, intercept):
+        """Host infinity norm of parameter-side ``(coef, intercept)`` per group
+        (the intercept counts only where it is fitted)."""
+        bk, pxp = self.backend, self.backend.pxp
+        norm = bk.host(pxp.max(pxp.abs(coef), axis=1))
         if self.fit_intercept:
-            norm = np.maximum(norm, np.abs(bk.host(grad_intercept)))
-        return grad_coef, grad_intercept, self.group_max(norm)
+            norm = np.maximum(norm, np.abs(bk.host(intercept)))
+        return self.group_max(norm)
 
     def penalty_along(self, coef, coef_direction):
         """Host ``[coef . d, d . d]`` per column, shape ``(n_columns, 2)``: all

@@ -95,6 +95,9 @@ class SolverState:
         self.stalled = np.zeros(objective.n_groups, dtype=bool)
         self.too_large = np.zeros(objective.n_groups, dtype=bool)
         self.rescaled_at, self.step_size = 0, np.ones(objective.n_groups)
+        # The step that led here (None before the first), and whether the
+        # gradient certificate held at the iterate before it.
+        self.last_step, self.certified = None, np.zeros(objective.n_groups, dtype=bool)
 
     def evaluate(self):
         """Derivatives at the iterate: per-row ones, the gradient and its norm."""
@@ -133,9 +136,21 @@ class SolverState:
         )
         self.groups, self.value = self.groups[keep], self.value[keep]
         self.grad_norm, self.stalled = self.grad_norm[keep], self.stalled[keep]
-        self.too_large = self.too_large[keep]
+        self.too_large, self.certified = self.too_large[keep], self.certified[keep]
         self.step_size = self.step_size[keep]
+        if self.last_step is not None:
+            self.last_step = bk.take(self.last_step, columns, axis=0)
         self.directions.take(bk, columns, keep)
+
+    def moved_little(self, tol):
+        """Per group: whether the last step changed no coefficient or
+        intercept by more than ``tol`` times the largest of them now (true
+        before the first step)."""
+        if self.last_step is None:
+            return np.ones(len(self.groups), dtype=bool)
+        objective, coordinates = self.objective, self.coordinates
+        change = objective.params_max(*coordinates.to_coef(self.last_step))
+        return change <= tol * objective.params_max(*coordinates.to_coef(self.theta))
 
     def scaling_is_stale(self, n_iter, every):
         """Whether to re-derive the scaling: periodically, or when steps say so.
