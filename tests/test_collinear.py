@@ -57,6 +57,20 @@ def test_null_directions_are_those_of_all_rows(fit_intercept):
     np.testing.assert_allclose(_projector(found), _projector(expected), atol=1e-8)
 
 
+def test_one_hot_dependencies_of_sparse_X_are_found():
+    """Each one-hot block sums to the constant column: with an intercept, one
+    direction per block (three here); without, the differences of blocks."""
+    X, _ = _one_hot(n=2000)
+    for fit_intercept, expected_dim in ((True, 3), (False, 2)):
+        found = null_directions(X, Backend(X), fit_intercept=fit_intercept)
+        expected = _reference_null_space(X, fit_intercept)
+        assert found.shape[1] == expected.shape[1] == expected_dim
+        scale = X.toarray()
+        scale = np.linalg.norm(scale - scale[0] if fit_intercept else scale, axis=0)
+        expected = np.linalg.qr(expected / scale[:, None])[0]
+        np.testing.assert_allclose(_projector(found), _projector(expected), atol=1e-8)
+
+
 def test_a_dependency_the_sample_misses_is_not_projected_out():
     X, _ = _collinear()
     X[1, 4] += 1.0  # the duplicate differs on one row, not a sampled one
