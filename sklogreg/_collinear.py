@@ -107,14 +107,15 @@ def null_directions(X, backend, *, fit_intercept):
 
 
 def _sample_null_space(sample, rtol):
-    """An orthonormal basis of what ``sample`` (unit columns) sends within
-    ``rtol`` of zero, from a QR with column pivoting: ``sample P = Q R``, with
+    """An orthonormal basis of what ``sample`` (columns in units of their
+    norms before centring, where rounding is about eps) sends within ``rtol``
+    of zero, from a QR with column pivoting: ``sample P = Q R``, with
     ``|R_kk|`` non-increasing; past the rank ``r``, ``R`` is rounding, and
     ``P [-R_11^-1 R_12; I]`` spans the rest. Four times cheaper than an SVD;
     the candidates are checked on every row anyway (:func:`_image`)."""
     R, pivots = scipy.linalg.qr(sample, mode="r", pivoting=True, check_finite=False)
     n_columns = sample.shape[1]
-    small = np.flatnonzero(np.abs(np.diag(R)) <= rtol)  # |R_00| = 1
+    small = np.flatnonzero(np.abs(np.diag(R)) <= rtol)
     rank = small[0] if len(small) else min(sample.shape)
     null = np.zeros((n_columns, n_columns - rank))
     if rank == n_columns:
