@@ -54,9 +54,11 @@ def null_directions(X, backend, *, fit_intercept):
         than ``_PASSES`` passes over ``X`` (as on wide or very sparse ``X``).
         A direction is kept only if on every row ``|(x_i - x_0) v|`` is
         within rounding of ``X``'s dtype: ``64 sqrt(n_features) eps`` times
-        the sizes of ``x_i`` and ``x_0`` (sample weights play no part); the
-        test is made on a random combination of the directions first, then,
-        if a row sees it, on each direction.
+        the sizes of ``x_i`` and ``x_0`` (sample weights play no part). The
+        test is made on a random combination of the directions first (then,
+        if a row sees it, on each direction), so a direction seen by some
+        row at ``a`` times that bound is kept with probability about
+        ``0.8 / (a sqrt(k))`` among ``k``.
     """
     n_samples, n_features = X.shape
     n_rows = min(n_samples, n_features + _EXTRA_ROWS)
@@ -83,15 +85,17 @@ def null_directions(X, backend, *, fit_intercept):
     basis[seen] = candidates / norms[seen, None]
     inverse_norms = np.zeros(n_features)
     inverse_norms[seen] = 1 / norms[seen]
-    # Exact dependencies, the usual case, pass at once: a random unit
-    # combination of the candidates (one product X v) is seen by no row. A
-    # direction some row sees shows in it, unless its share of the
-    # combination hides it, by chance, below what rounding allows; where a
-    # row sees the combination, every candidate is checked on its own.
+    # Exact dependencies, the usual case, pass at once: no row sees a random
+    # unit combination of the candidates (one product X v) beyond 1 / k of
+    # what rounding allows (exact ones stay near 1e-3 of it). A direction a
+    # row sees at a times the allowance hides in the combination only if its
+    # share, about N(0, 1 / k), falls below 1 / (a k): with probability
+    # about 0.8 / (a sqrt(k)). Where a row sees the combination, every
+    # candidate is checked on its own.
     probe = np.random.default_rng(0).standard_normal((n_candidates, 1))
     probe /= np.linalg.norm(probe)
     _, worst = _image(X, basis @ probe, inverse_norms, rtol, backend, fit_intercept)
-    if worst[0] <= 1:
+    if worst[0] <= 1 / n_candidates:
         return np.linalg.qr(basis)[0]
     while basis.shape[1]:
         gram, worst = _image(X, basis, inverse_norms, rtol, backend, fit_intercept)

@@ -81,10 +81,11 @@ class ScratchLogisticRegression(
         Stop when the infinity norm of the gradient of the objective, scaled
         by ``1 / S`` as in scikit-learn, is at most ``tol``: the stopping
         test of scikit-learn's lbfgs (see ``grad_norm_``). With
-        ``solver="lbfgs"`` the test must also have held one iteration
-        earlier, unless the last step changed no coefficient or intercept by
-        more than ``tol`` times the largest: a certificate met by a large
-        step is confirmed by one step more.
+        ``solver="lbfgs"`` the test must also have held at an earlier
+        iterate, unless the last step was small (no coordinate of the
+        solver's centred and scaled parameters changed by more than ``tol``
+        times the largest): a certificate met by a large step is confirmed
+        by the next iterate that meets the test, usually the next one.
     multi_class : {"ovr", "multinomial"}, default="ovr"
         Strategy for three or more classes. Two classes are always one
         binary problem.

@@ -161,12 +161,12 @@ class Objective:
         grad_coef = grad_coef + self._l2_reg_strength * coef
         return grad_coef, grad_intercept, self.params_max(grad_coef, grad_intercept)
 
-    def params_max(self, coef, intercept):
-        """Host infinity norm of parameter-side ``(coef, intercept)`` per group
-        (the intercept counts only where it is fitted)."""
+    def params_max(self, coef, intercept=None):
+        """Host infinity norm of parameter-side ``(n_columns, m)`` rows per
+        group, with ``intercept`` where one is fitted."""
         bk, pxp = self.backend, self.backend.pxp
         norm = bk.host(pxp.max(pxp.abs(coef), axis=1))
-        if self.fit_intercept:
+        if self.fit_intercept and intercept is not None:
             norm = np.maximum(norm, np.abs(bk.host(intercept)))
         return self.group_max(norm)
 

@@ -96,7 +96,7 @@ class SolverState:
         self.too_large = np.zeros(objective.n_groups, dtype=bool)
         self.rescaled_at, self.step_size = 0, np.ones(objective.n_groups)
         # The step that led here (None before the first), and whether the
-        # gradient certificate held at the iterate before it.
+        # gradient certificate held at an earlier iterate.
         self.last_step, self.certified = None, np.zeros(objective.n_groups, dtype=bool)
 
     def evaluate(self):
@@ -143,14 +143,15 @@ class SolverState:
         self.directions.take(bk, columns, keep)
 
     def moved_little(self, tol):
-        """Per group: whether the last step changed no coefficient or
-        intercept by more than ``tol`` times the largest of them now (true
-        before the first step)."""
+        """Per group: whether the last step changed no coordinate of
+        ``theta`` by more than ``tol`` times the largest now (true before the
+        first step). In ``theta``, centred and scaled, a feature's offset or
+        unit (a year, an intercept of 250) does not make a large step look
+        small."""
         if self.last_step is None:
             return np.ones(len(self.groups), dtype=bool)
-        objective, coordinates = self.objective, self.coordinates
-        change = objective.params_max(*coordinates.to_coef(self.last_step))
-        return change <= tol * objective.params_max(*coordinates.to_coef(self.theta))
+        change = self.objective.params_max(self.last_step)
+        return change <= tol * self.objective.params_max(self.theta)
 
     def scaling_is_stale(self, n_iter, every):
         """Whether to re-derive the scaling: periodically, or when steps say so.

@@ -11,7 +11,7 @@ from sklearn.datasets import load_breast_cancer, load_wine
 
 import sklogreg._backend
 from sklogreg import ScratchLogisticRegression
-from sklogreg._backend import Backend
+from sklogreg._backend import Backend, row_block
 from sklogreg._bfgs import dense_affordable
 from sklogreg._coordinates import Coordinates
 from sklogreg._curvature import _RIDGE, refresh_affordable
@@ -50,6 +50,27 @@ def _expected(X, w, mean, scale, intercept_scale, alpha):
         penalty = np.append(alpha * scale**2, 0)
     B = J[:, None] * (A.T @ (w[:, None] * A)) * J[None, :] + np.diag(penalty)
     return B + _RIDGE * np.trace(B) / len(B) * np.eye(len(B))
+
+
+def test_csr_row_blocks_are_views_of_X():
+    """Blocks share X's arrays (a copy would cost as much as the pass), and a
+    fit on CSR X leaves X as it was."""
+    X, _ = _correlated(n=2000)
+    X[np.random.default_rng(0).random(X.shape) < 0.5] = 0.0
+    for A in (sp.csr_matrix(X), sp.csr_array(X)):
+        backend = Backend(A)
+        blocks = [row_block(A, rows) for rows in backend.row_blocks(A)]
+        assert len(blocks) == 1 or all(np.shares_memory(b.data, A.data) for b in blocks)
+        some = row_block(A, slice(10, 20))
+        assert np.shares_memory(some.data, A.data)
+        assert np.shares_memory(some.indices, A.indices)
+        np.testing.assert_array_equal(some.toarray(), X[10:20])
+    y = (X[:, 0] > np.median(X[:, 0])).astype(int)
+    for A in (sp.csr_matrix(X), _split_entries(X)):  # duplicates: via multiply
+        before = [a.copy() for a in (A.data, A.indices, A.indptr)]
+        ScratchLogisticRegression().fit(A, y)
+        for kept, now in zip(before, (A.data, A.indices, A.indptr), strict=True):
+            np.testing.assert_array_equal(kept, now)
 
 
 def _split_entries(X):
