@@ -60,14 +60,22 @@ def row_block(X, rows):
         return X[rows, ...]
     start, stop = rows.indices(X.shape[0])[:2]
     first, last = X.indptr[start], X.indptr[stop]
-    # Assigned, not passed to the constructor, which copies views of less
-    # than half their base array. Nothing may modify a block in place.
-    block = type(X)((stop - start, X.shape[1]), dtype=X.dtype)
-    block.data, block.indices = X.data[first:last], X.indices[first:last]
-    block.indptr = X.indptr[start : stop + 1] - first
+    block = _csr_on(
+        X, X.data[first:last], X.indices[first:last], X.indptr[start : stop + 1] - first
+    )
     # Rows of a canonical X are (X's flag is checked once, then kept).
     block.has_canonical_format = X.has_canonical_format
     return block
+
+
+def _csr_on(X, data, indices, indptr):
+    """A CSR matrix of ``X``'s type and columns made of these arrays
+    themselves. They are assigned, not passed to the constructor, which
+    copies views of less than half their base array: nothing may modify
+    the result in place."""
+    A = type(X)((len(indptr) - 1, X.shape[1]), dtype=data.dtype)
+    A.data, A.indices, A.indptr = data, indices, indptr
+    return A
 
 
 class Backend:
@@ -224,7 +232,7 @@ class Backend:
             return a * a
         if not a.has_canonical_format:  # duplicates are summed before squaring
             return a.multiply(a)
-        return type(a)((a.data * a.data, a.indices, a.indptr), shape=a.shape, copy=False)
+        return _csr_on(a, a.data * a.data, a.indices, a.indptr)
 
     def row_blocks(self, X):
         """Slices of rows for a blocked pass over ``X`` (one slice for Dask).

@@ -144,7 +144,7 @@ def _image(X, basis, inverse_norms, rtol, backend, fit_intercept):
     largest divided image over the rows: at most one where no row sees it.
     """
     bk = backend
-    first = X[0:1] if hasattr(X, "nnz") else X[0:1, ...]
+    first = row_block(X, slice(0, 1))
     B, weights = bk.params(basis), bk.params(inverse_norms**2)
     shift = bk.host(bk.dot(first, B)) if fit_intercept else 0.0
     shift_size = 0.0

@@ -64,6 +64,9 @@ def test_csr_row_blocks_are_views_of_X():
         some = row_block(A, slice(10, 20))
         assert np.shares_memory(some.data, A.data)
         assert np.shares_memory(some.indices, A.indices)
+        squares = backend.squared(some)  # a canonical block's, on its indices
+        assert np.shares_memory(squares.indices, A.indices)
+        np.testing.assert_array_equal(squares.toarray(), X[10:20] ** 2)
         np.testing.assert_array_equal(some.toarray(), X[10:20])
     y = (X[:, 0] > np.median(X[:, 0])).astype(int)
     for A in (sp.csr_matrix(X), _split_entries(X)):  # duplicates: via multiply
