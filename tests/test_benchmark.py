@@ -195,3 +195,23 @@ def test_plot_writes_figures(tmp_path, capsys):
         "fit_times.png",
         "coefficients_and_loss.png",
     }
+
+
+# scikit-learn's lbfgs stops unconverged at the largest C (1e4).
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("strategy", ["ovr", "multinomial"])
+def test_cv_suite_references_fit_our_model(strategy):
+    # scikit-learn's multiclass LogisticRegression is softmax: a one-vs-rest
+    # row must wrap it, or the grid scores (and chooses C for) another model.
+    from sklearn.datasets import load_iris
+
+    from sklogreg.benchmark.cv import _best_C, _makers
+
+    X, y = load_iris(return_X_y=True)
+    makers = _makers(strategy)
+    ours, grid, lrcv = (makers[key]().fit(X, y) for key in ("ours", "grid", "lrcv"))
+    scores = grid.cv_results_["mean_test_score"]
+    # Borderline predictions may differ: one sample of 150 at most.
+    assert np.abs(ours.scores_.mean(axis=0) - scores).max() <= 1 / 150 + 1e-12
+    C_grid, C_lrcv = _best_C(grid, lrcv)
+    assert C_grid in ours.Cs_ and C_lrcv in ours.Cs_

@@ -6,6 +6,12 @@ of ``GridSearchCV(LogisticRegression(), {"C": Cs}, cv=5)`` and of
 ``LogisticRegressionCV(Cs=10, cv=5)``, their ratios, whether every one of our
 (fold, C) fits met its gradient test, how many of scikit-learn's fits warned
 that they stopped unconverged, the best C of each, and the peak memory of ours.
+
+scikit-learn's multiclass ``LogisticRegression`` is softmax: on a
+one-vs-rest row both references are wrapped in ``OneVsRestClassifier``, so
+that all three fit the same model. The grid then chooses one ``C`` for all
+classes, as ours does; ``LogisticRegressionCV`` chooses one per class (each
+scored on its own binary problem), and its reported ``C`` is their median.
 """
 
 import time
@@ -16,6 +22,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.multiclass import OneVsRestClassifier
 from threadpoolctl import threadpool_limits
 
 from .. import ScratchLogisticRegressionCV
@@ -36,19 +43,39 @@ def _makers(strategy):
     Cs = np.logspace(-4, 4, N_CS)
     cv = StratifiedKFold(N_FOLDS)
     multi_class = "multinomial" if strategy == "multinomial" else "ovr"
+    # The same model as ours: one-vs-rest rows wrap scikit-learn's softmax.
+    wrap, prefix = (
+        (OneVsRestClassifier, "estimator__") if strategy == "ovr" else (_bare, "")
+    )
     return {
         "ours": lambda: ScratchLogisticRegressionCV(
             Cs=N_CS, cv=cv, multi_class=multi_class
         ),
-        "grid": lambda: GridSearchCV(LogisticRegression(), {"C": Cs}, cv=cv, n_jobs=1),
-        "lrcv": lambda: LogisticRegressionCV(
-            Cs=N_CS,
-            cv=cv,
-            l1_ratios=(0.0,),
-            use_legacy_attributes=False,
-            scoring="accuracy",
+        "grid": lambda: GridSearchCV(
+            wrap(LogisticRegression()), {prefix + "C": Cs}, cv=cv, n_jobs=1
+        ),
+        "lrcv": lambda: wrap(
+            LogisticRegressionCV(
+                Cs=N_CS,
+                cv=cv,
+                l1_ratios=(0.0,),
+                use_legacy_attributes=False,
+                scoring="accuracy",
+            )
         ),
     }
+
+
+def _bare(estimator):
+    return estimator
+
+
+def _best_C(grid, lrcv):
+    """The grid's ``C`` and ``LogisticRegressionCV``'s (the median of its
+    classes' under one-vs-rest)."""
+    (grid_C,) = grid.best_params_.values()
+    fitted = getattr(lrcv, "estimators_", [lrcv])
+    return float(grid_C), float(np.median([np.atleast_1d(m.C_)[0] for m in fitted]))
 
 
 def _fit(make, X, y):
@@ -81,6 +108,7 @@ def measure(name, repeats):
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
     ours, grid, lrcv = (fitted[k][0] for k in ("ours", "grid", "lrcv"))
+    C_grid, C_lrcv = _best_C(grid, lrcv)
     median = {key: float(np.median(t)) for key, t in times.items()}
     return {
         "data": name.strip(),
@@ -94,8 +122,8 @@ def measure(name, repeats):
         "grid_unconverged": fitted["grid"][1],
         "lrcv_unconverged": fitted["lrcv"][1],
         "C_ours": ours.C_,
-        "C_grid": float(grid.best_params_["C"]),
-        "C_lrcv": float(np.atleast_1d(lrcv.C_)[0]),
+        "C_grid": C_grid,
+        "C_lrcv": C_lrcv,
         "peak_mib_ours": peak,
     }
 
