@@ -4,7 +4,8 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_breast_cancer, load_wine, make_classification
+from scipy.special import expit
+from sklearn.datasets import load_breast_cancer, load_iris, load_wine, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
@@ -242,3 +243,27 @@ def test_the_default_solver_stops_on_a_confirmed_certificate(loader, multi_class
     star = _parameters(optimum.fit(X, y), multinomial)
     ours = relative_error(_parameters(model, multinomial), star)
     assert ours <= relative_error(_parameters(lbfgs.fit(X, y), multinomial), star)
+
+
+def test_a_certificate_lost_again_is_confirmed_by_the_next_iterate_that_meets_it():
+    """Iris's third one-vs-rest problem (C=1000, tol=1e-3): its gradient meets
+    ``tol``, rises above it, then meets it again. The fit stops there, at the
+    first confirmed certificate, without waiting for two certified iterates
+    in a row. Gradients from the objective's formula, not from the fit."""
+    X, y = _standardized(load_iris)
+    C, tol, n_samples = 1000.0, 1e-3, len(y)
+    n_iter = ScratchLogisticRegression(C=C, tol=tol).fit(X, y).n_iter_[2]
+    target = (y == 2).astype(float)
+
+    def gradient_norm(max_iter):  # of the third problem at iterate max_iter
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fit = ScratchLogisticRegression(C=C, tol=tol, max_iter=max_iter).fit(X, y)
+        coef, intercept = fit.coef_[2], fit.intercept_[2]
+        residual = expit(X @ coef + intercept) - target
+        gradient = X.T @ residual / n_samples + coef / (C * n_samples)
+        return max(np.abs(gradient).max(), abs(residual.mean()))
+
+    certified = np.array([gradient_norm(k) <= tol for k in range(1, n_iter + 1)])
+    assert certified[-1] and certified.sum() == 2
+    assert not certified[-2]  # the gradient rose above tol in between
