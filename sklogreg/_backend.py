@@ -189,18 +189,27 @@ class Backend:
         index = self.xp.asarray(np.asarray(index), device=self.device)
         return self.xp.take(a, index, axis=axis)
 
-    def sample_rows(self, X, n_rows):
-        """About ``n_rows`` evenly spaced rows of ``X``, dense on the host.
+    def sample_index(self, X, n_rows):
+        """Host indices of about ``n_rows`` evenly spaced rows of ``X``.
 
-        Dask takes them from the first chunk of rows only, so no task ever
+        Dask's come from its first chunk of rows only, so no task ever
         holds more rows than a chunk.
         """
         n_samples = self._row_chunks[0] if self._lazy else X.shape[0]
         n_rows = min(n_rows, n_samples)
-        index = np.linspace(0, n_samples - 1, n_rows).round().astype(np.intp)
-        if hasattr(X, "toarray"):  # SciPy sparse
-            return X[index].toarray()
-        return self.host(self.take(X, index, axis=0))
+        return np.linspace(0, n_samples - 1, n_rows).round().astype(np.intp)
+
+    def rows_at(self, a, index):
+        """The rows ``index`` (host indices) of a row-side array or CSR ``X``."""
+        if hasattr(a, "toarray"):  # SciPy sparse
+            return a[index]
+        return self.take(a, index, axis=0)
+
+    def sample_rows(self, X, n_rows):
+        """About ``n_rows`` evenly spaced rows of ``X`` (:meth:`sample_index`),
+        dense on the host."""
+        rows = self.rows_at(X, self.sample_index(X, n_rows))
+        return rows.toarray() if hasattr(rows, "toarray") else self.host(rows)
 
     # -- tests that cost a device sync, skipped where they cost a pass -------
     def surely(self, condition):

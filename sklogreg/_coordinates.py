@@ -22,7 +22,7 @@ backend reduces over the rows in one blocked pass
 import numpy as np
 
 from . import _curvature
-from ._moments import weighted_moments
+from ._moments import sampled_moments, weighted_moments
 from ._objective import class_pairs, group_mean
 
 
@@ -139,12 +139,18 @@ class Coordinates:
         )
         if coupled:
             moments = weighted_moments(X, coupled_weights(), backend, products=True)
+            curvature_moments = moments
         else:
-            # The whole Gram matrix too, in the same pass, where it will serve.
-            products = bool(dense) and _curvature.affordable(
-                X, n_columns, n_weights=weights.shape[1]
-            )
+            # The whole Gram matrix too, in the same pass, where it will
+            # serve; from a sample of the rows where all would cost too much.
+            n_rows = 0
+            if dense:
+                n_rows = _curvature.curvature_rows(X, n_columns, n_weights=weights.shape[1])
+            products = n_rows == X.shape[0]
             moments = weighted_moments(X, weights, backend, products=products)
+            curvature_moments = moments
+            if 0 < n_rows < X.shape[0]:
+                curvature_moments = sampled_moments(X, weights, backend, n_rows, moments[3])
         shift, first, second, total, _ = moments
         if coupled:  # the pairs (k, k) of every group: the columns' own weights
             rows, cols = class_pairs(group_size)
@@ -175,15 +181,18 @@ class Coordinates:
         curved = total > 0
         intercept_scale = np.where(curved, 1 / np.sqrt(np.where(curved, total, 1)), 1)
         inverse = None
-        if moments[-1] is not None:
+        if curvature_moments is not None and curvature_moments[-1] is not None:
+            # An estimate from a sample serves only where the curvature is
+            # ill-conditioned (see _curvature._SAMPLE_ROWS).
+            sampled = curvature_moments is not moments
             inverse = _curvature.inverse_curvature(
-                moments,
+                curvature_moments,
                 mean=mean if fit_intercept else None,
                 scale=scale,
                 intercept_scale=intercept_scale * np.ones(len(scale)),
                 l2_reg_strength=l2_reg_strength,
                 group_size=group_size,
-                gate=dense == "ill-conditioned",
+                gate=dense == "ill-conditioned" or sampled,
                 coupled=coupled,
             )
         dtype = backend.host_dtype

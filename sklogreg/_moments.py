@@ -3,7 +3,9 @@
 The diagonal scaling (:mod:`sklogreg._coordinates`) needs the first and
 second moments of each feature under the row weights of the curvature; the
 whole inverse curvature (:mod:`sklogreg._curvature`) the weighted Gram
-matrices too. Both come from the same pass.
+matrices too. Both come from the same pass, or, where the Gram matrices of
+all rows would cost too much, the Gram matrices from a sample of the rows
+(:func:`sampled_moments`).
 """
 
 import numpy as np
@@ -44,3 +46,24 @@ def weighted_moments(X, weights, backend, products=False):
     moments = [first, second, bk.xp.sum(weights, axis=0)] + ([gram] if products else [])
     moments = [bk.host(m).astype(np.float64) for m in bk.collect(*moments)]
     return (shift, *moments[:3], moments[3] if products else None)
+
+
+def sampled_moments(X, weights, backend, n_rows, total):
+    """:func:`weighted_moments` with products, of about ``n_rows`` evenly
+    spaced rows (:meth:`~sklogreg._backend.Backend.sample_index`), scaled to
+    the weight totals ``total`` of all rows: an estimate of all rows' moments.
+
+    Every moment comes from the sample, so the Gram matrices about any
+    centre derived from them stay positive semi-definite. Returns None where
+    a weight column has no weight on the sampled rows.
+    """
+    index = backend.sample_index(X, n_rows)
+    rows = backend.rows_at(X, index)
+    shift, first, second, sampled, gram = weighted_moments(
+        rows, backend.rows_at(weights, index), backend, products=True
+    )
+    if np.any(sampled <= 0):
+        return None
+    ratio = total / sampled
+    first, second = first * ratio[:, None], second * ratio[:, None]
+    return shift, first, second, total, gram * ratio[:, None, None]
