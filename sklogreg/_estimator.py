@@ -64,8 +64,9 @@ class ScratchLogisticRegression(
         search on the tracked linear predictor; it stays out of the
         directions exactly collinear features leave unseen, starts from the
         whole inverse curvature where that is cheap (L-BFGS: where it is
-        ill-conditioned) and on tiny problems restarts from it every five
-        iterations (user guide). ``"gd"``: plain batch gradient descent, the textbook
+        ill-conditioned; on tall data, estimated from a sample of the rows,
+        where it is ill-conditioned) and on tiny problems restarts from it
+        every five iterations (user guide). ``"gd"``: plain batch gradient descent, the textbook
         algorithm.
     learning_rate : "auto" or float, default="auto"
         Step of ``solver="gd"``: ``"auto"`` is ``1 / L``, ``L`` the Lipschitz
