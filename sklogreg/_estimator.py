@@ -66,8 +66,8 @@ class ScratchLogisticRegression(
         whole inverse curvature where that is cheap (L-BFGS: where it is
         ill-conditioned; on tall data, estimated from a sample of the rows,
         where it is ill-conditioned) and on tiny problems restarts from it
-        every five iterations (user guide). ``"gd"``: plain batch gradient descent, the textbook
-        algorithm.
+        every five iterations (user guide). ``"gd"``: plain batch gradient
+        descent, the textbook algorithm.
     learning_rate : "auto" or float, default="auto"
         Step of ``solver="gd"``: ``"auto"`` is ``1 / L``, ``L`` the Lipschitz
         constant of the gradient (power iteration); a positive float is a
