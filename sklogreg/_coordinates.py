@@ -150,7 +150,10 @@ class Coordinates:
             moments = weighted_moments(X, weights, backend, products=products)
             curvature_moments = moments
             if 0 < n_rows < X.shape[0]:
-                curvature_moments = sampled_moments(X, weights, backend, n_rows, moments[3])
+                floor = _curvature.sample_floor(X.shape[1])
+                curvature_moments = sampled_moments(
+                    X, weights, backend, n_rows, moments[3], floor
+                )
         shift, first, second, total, _ = moments
         if coupled:  # the pairs (k, k) of every group: the columns' own weights
             rows, cols = class_pairs(group_size)

@@ -42,12 +42,14 @@ _REFRESH_FLOPS = 3e6
 # features, 1.4 to 4.2 times fewer).
 _ILL_CONDITIONED = 256.0
 # Where the Gram matrices of all rows cost too much, those of an evenly
-# spaced sample of at least this many rows per feature estimate them (to
-# about sqrt(1 / _SAMPLE_ROWS) = 35 %, relative), gated like L-BFGS's: only
-# an ill-conditioned curvature is worth the estimate. With it, 100,000 x 100
-# make_classification data took 9 iterations instead of 15; on iid features
-# the gate keeps the diagonal, which is nearly exact there (planted 1M x 50:
-# the sample took 8 iterations instead of 7).
+# spaced sample of at least this many rows per feature (of Kish's effective
+# size, under the row weights) estimate them, gated like L-BFGS's: only an
+# ill-conditioned curvature is worth the estimate. At the floor, some
+# directions are off by up to (1 - 1/sqrt(8))^-2 = 2.4 times (the
+# Marchenko-Pastur edge), typically by 30-60 %; more rows shrink that. With
+# it, 100,000 x 100 make_classification data took 9 iterations instead of
+# 15; on iid features the gate keeps the diagonal, which is nearly exact
+# there (planted 1M x 50: the sample took 8 iterations instead of 7).
 _SAMPLE_ROWS = 8
 # A ridge of this much of the mean diagonal bounds the condition number:
 # rounding in the matrix, amplified by it, would otherwise make fits of the
@@ -69,7 +71,7 @@ def affordable(X, n_columns, group_size=1, *, n_weights=None, budget=_FLOPS):
 def curvature_rows(X, n_columns, group_size=1, *, n_weights=None, budget=_FLOPS):
     """How many rows of ``X`` :func:`inverse_curvature` can afford within
     ``budget`` flops: all of them, or fewer (a sample, at least
-    ``_SAMPLE_ROWS`` per feature), or 0 when not even that many fit. The
+    :func:`sample_floor` of them), or 0 when not even that many fit. The
     options are :func:`affordable`'s.
     """
     n_samples, n_features = X.shape
@@ -80,11 +82,19 @@ def curvature_rows(X, n_columns, group_size=1, *, n_weights=None, budget=_FLOPS)
     # Eigenvalues and an inverse of a d x d matrix cost about 10 d^3 flops;
     # each row's products cost its entries times n_features per weight column.
     left = budget - 10 * n_groups * size**3
+    if left < 0:
+        return 0
     per_row = n_weights * stored_entries(X) / max(n_samples, 1) * n_features
-    rows = int(left // max(per_row, 1)) if left > 0 else 0
-    if rows >= n_samples:
+    if per_row * n_samples <= left:
         return n_samples
-    return rows if rows >= _SAMPLE_ROWS * n_features else 0
+    rows = int(left // per_row)
+    return rows if rows >= sample_floor(n_features) else 0
+
+
+def sample_floor(n_features):
+    """The fewest rows (effective, under the row weights) that a sampled
+    estimate of the curvature may rest on: ``_SAMPLE_ROWS`` per feature."""
+    return _SAMPLE_ROWS * n_features
 
 
 def refresh_affordable(X, n_columns, group_size):

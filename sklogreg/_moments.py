@@ -48,22 +48,33 @@ def weighted_moments(X, weights, backend, products=False):
     return (shift, *moments[:3], moments[3] if products else None)
 
 
-def sampled_moments(X, weights, backend, n_rows, total):
+def sampled_moments(X, weights, backend, n_rows, total, min_rows):
     """:func:`weighted_moments` with products, of about ``n_rows`` evenly
     spaced rows (:meth:`~sklogreg._backend.Backend.sample_index`), scaled to
     the weight totals ``total`` of all rows: an estimate of all rows' moments.
 
     Every moment comes from the sample, so the Gram matrices about any
     centre derived from them stay positive semi-definite. Returns None where
-    a weight column has no weight on the sampled rows.
+    the sampled rows of a weight column weigh as fewer than ``min_rows``
+    equal rows (Kish's effective size ``(sum w)^2 / sum w^2``): weights on a
+    few rows (sparse sample weights, a rare class balanced up), or a sample
+    that Dask's first chunk of rows cut short, would give a matrix of too
+    low a rank to estimate anything.
     """
     index = backend.sample_index(X, n_rows)
-    rows = backend.rows_at(X, index)
-    shift, first, second, sampled, gram = weighted_moments(
-        rows, backend.rows_at(weights, index), backend, products=True
+    sampled_weights = backend.rows_at(weights, index)
+    xp = backend.xp
+    sums = backend.collect(
+        xp.sum(sampled_weights, axis=0), xp.sum(sampled_weights**2, axis=0)
     )
-    if np.any(sampled <= 0):
+    weight, square = (backend.host(a).astype(np.float64) for a in sums)
+    positive = weight > 0
+    effective = np.where(positive, weight**2 / np.where(positive, square, 1), 0)
+    if np.any(effective < min_rows):
         return None
+    shift, first, second, sampled, gram = weighted_moments(
+        backend.rows_at(X, index), sampled_weights, backend, products=True
+    )
     ratio = total / sampled
     first, second = first * ratio[:, None], second * ratio[:, None]
     return shift, first, second, total, gram * ratio[:, None, None]
