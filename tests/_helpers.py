@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import logsumexp
 from sklearn import config_context
-from sklearn.datasets import load_breast_cancer, load_digits, load_iris
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import StandardScaler
@@ -47,8 +47,11 @@ def load(name):
 
 
 def standardized(name):
-    """A built-in data set (``iris`` or ``breast_cancer``) with standardized features."""
-    loader = {"iris": load_iris, "breast_cancer": load_breast_cancer}[name]
+    """A built-in data set (``iris``, ``breast_cancer`` or ``wine``) with
+    standardized features."""
+    loader = {"iris": load_iris, "breast_cancer": load_breast_cancer, "wine": load_wine}[
+        name
+    ]
     return _standardized(loader)
 
 

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from scipy.special import expit
-from sklearn.datasets import load_breast_cancer, load_iris, load_wine, make_classification
+from sklearn.datasets import load_wine, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
@@ -14,7 +14,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklogreg import ScratchLogisticRegression
 
-from ._helpers import load, relative_error
+from ._helpers import load, relative_error, standardized
 
 
 def test_converged_fit_says_so_per_class():
@@ -193,11 +193,6 @@ def standardized_wine():
     return StandardScaler().fit_transform(X), y
 
 
-def _standardized(loader):
-    X, y = loader(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
 def _parameters(fit, multinomial):
     """``(coef, intercept)`` of a fit, one row per binary problem, flattened;
     softmax intercepts centred (only their differences are identified)."""
@@ -210,14 +205,14 @@ def _parameters(fit, multinomial):
 
 
 @pytest.mark.parametrize(
-    "loader, multi_class",
-    [(load_breast_cancer, "ovr"), (load_wine, "ovr"), (load_wine, "multinomial")],
+    "name, multi_class",
+    [("breast_cancer", "ovr"), ("wine", "ovr"), ("wine", "multinomial")],
 )
-def test_the_default_solver_stops_on_a_confirmed_certificate(loader, multi_class):
+def test_the_default_solver_stops_on_a_confirmed_certificate(name, multi_class):
     """Each problem stops at its second certified iterate at the latest, and
     not at its first unless the step to it was small (it was not, here); the
     default fit is no farther from a tight optimum than lbfgs's default."""
-    X, y = _standardized(loader)
+    X, y = standardized(name)
     model = ScratchLogisticRegression(multi_class=multi_class).fit(X, y)
     tol = model.tol
     n_iter = model.n_iter_  # one per binary problem (one for softmax)
@@ -250,7 +245,7 @@ def test_a_certificate_lost_again_is_confirmed_by_the_next_iterate_that_meets_it
     ``tol``, rises above it, then meets it again. The fit stops there, at the
     first confirmed certificate, without waiting for two certified iterates
     in a row. Gradients from the objective's formula, not from the fit."""
-    X, y = _standardized(load_iris)
+    X, y = standardized("iris")
     C, tol, n_samples = 1000.0, 1e-3, len(y)
     n_iter = ScratchLogisticRegression(C=C, tol=tol).fit(X, y).n_iter_[2]
     target = (y == 2).astype(float)
