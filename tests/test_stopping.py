@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from scipy.special import expit
-from sklearn.datasets import load_wine, make_classification
+from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
@@ -132,7 +132,7 @@ def test_extremely_uneven_weights_give_a_sane_default_fit(seed):
 
 def test_a_too_large_learning_rate_stops_only_its_own_class():
     """One-vs-rest classes stop on their own, also when a fixed step is too large."""
-    X, y = standardized_wine()
+    X, y = standardized("wine")
     with pytest.warns(ConvergenceWarning, match=r"classes \[0\]"):
         clf = ScratchLogisticRegression(solver="gd", learning_rate=10.0).fit(X, y)
     assert clf.stop_reason_ == ["learning_rate_too_large", "converged", "converged"]
@@ -186,11 +186,6 @@ def test_rows_of_zero_weight_change_nothing():
     # The same path up to rounding, which the whole-curvature start (summed
     # over other rows) amplifies to about 4e-9.
     np.testing.assert_allclose(with_rows.coef_, without.coef_, rtol=1e-8, atol=1e-12)
-
-
-def standardized_wine():
-    X, y = load_wine(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
 
 
 def _parameters(fit, multinomial):
