@@ -19,8 +19,19 @@ def sklearn_model(strategy, **params):
     >>> sklearn_model("ovr", C=2.0).estimator.C
     2.0
     """
-    model = LogisticRegression(**params)
-    return OneVsRestClassifier(model) if strategy == "ovr" else model
+    return same_strategy(strategy, LogisticRegression(**params))
+
+
+def same_strategy(strategy, estimator):
+    """``estimator`` (scikit-learn's, softmax for several classes) fitting
+    the model of ``strategy``: wrapped in ``OneVsRestClassifier`` for "ovr".
+
+    Examples
+    --------
+    >>> type(same_strategy("ovr", LogisticRegression())).__name__
+    'OneVsRestClassifier'
+    """
+    return OneVsRestClassifier(estimator) if strategy == "ovr" else estimator
 
 
 def our_model(strategy, **params):

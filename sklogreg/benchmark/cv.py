@@ -21,13 +21,13 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+from sklearn.linear_model import LogisticRegressionCV
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
-from sklearn.multiclass import OneVsRestClassifier
 from threadpoolctl import threadpool_limits
 
 from .. import ScratchLogisticRegressionCV
 from ._cases import load
+from ._models import same_strategy, sklearn_model
 
 CV_CASES = {
     "breast_cancer": "binary",
@@ -45,30 +45,25 @@ def _makers(strategy):
     cv = StratifiedKFold(N_FOLDS)
     multi_class = "multinomial" if strategy == "multinomial" else "ovr"
     # The same model as ours: one-vs-rest rows wrap scikit-learn's softmax.
-    wrap, prefix = (
-        (OneVsRestClassifier, "estimator__") if strategy == "ovr" else (_bare, "")
-    )
+    prefix = "estimator__" if strategy == "ovr" else ""
     return {
         "ours": lambda: ScratchLogisticRegressionCV(
             Cs=N_CS, cv=cv, multi_class=multi_class
         ),
         "grid": lambda: GridSearchCV(
-            wrap(LogisticRegression()), {prefix + "C": Cs}, cv=cv, n_jobs=1
+            sklearn_model(strategy), {prefix + "C": Cs}, cv=cv, n_jobs=1
         ),
-        "lrcv": lambda: wrap(
+        "lrcv": lambda: same_strategy(
+            strategy,
             LogisticRegressionCV(
                 Cs=N_CS,
                 cv=cv,
                 l1_ratios=(0.0,),
                 use_legacy_attributes=False,
                 scoring="accuracy",
-            )
+            ),
         ),
     }
-
-
-def _bare(estimator):
-    return estimator
 
 
 def _best_C(grid, lrcv):
