@@ -19,6 +19,7 @@ from sklearn.utils._array_api import get_namespace, move_to
 
 from sklogreg import ScratchLogisticRegression
 from sklogreg._backend import Backend
+from sklogreg._collinear import null_directions
 
 from ._helpers import TORCH_MISSING, assert_same_model, standardized
 
@@ -167,6 +168,21 @@ def test_vecdots_are_rowwise_products(namespace):
         (host[1] * host[0]).sum(1),
     ]
     np.testing.assert_allclose(products, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("namespace", NAMESPACE_PARAMS)
+def test_null_directions_match_numpy(namespace):
+    """The sample's QR runs in X's library, on its device: the directions no
+    prediction sees are NumPy's (a derived column first, another last)."""
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(2000, 3))
+    X = np.column_stack([A[:, 0] + A[:, 1], A, 2 * A[:, 2] - A[:, 0]])
+    expected = null_directions(X, Backend(X), fit_intercept=True)
+    with config_context(array_api_dispatch=True):
+        X_namespace = NAMESPACES[namespace](X)
+        found = null_directions(X_namespace, Backend(X_namespace), fit_intercept=True)
+    assert expected.shape[1] == found.shape[1] == 2
+    np.testing.assert_allclose(found @ found.T, expected @ expected.T, atol=1e-10)
 
 
 @requires_torch

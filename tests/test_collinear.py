@@ -15,7 +15,7 @@ from sklearn.preprocessing import OneHotEncoder
 
 from sklogreg import ScratchLogisticRegression
 from sklogreg._backend import Backend
-from sklogreg._collinear import null_directions
+from sklogreg._collinear import _sample_null_space, null_directions
 from sklogreg._coordinates import Coordinates
 
 from ._helpers import reference_fit
@@ -44,17 +44,40 @@ def _reference_null_space(X, fit_intercept):
     return scipy.linalg.null_space(X / np.linalg.norm(X, axis=0), rcond=1e-10)
 
 
+def assert_reference_span(found, X, fit_intercept):
+    """``found`` spans SciPy's null space of all rows of ``X``."""
+    expected = _reference_null_space(X, fit_intercept)
+    assert found.shape[1] == expected.shape[1]
+    scale = np.linalg.norm(X - X[0] if fit_intercept else X, axis=0)
+    expected = np.linalg.qr(expected / scale[:, None])[0]  # back to coefficient units
+    np.testing.assert_allclose(_projector(found), _projector(expected), atol=1e-8)
+
+
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_null_directions_are_those_of_all_rows(fit_intercept):
     # The shifted column A1 + 7 is invisible only with an intercept.
     X, _ = _collinear()
     found = null_directions(X, Backend(X), fit_intercept=fit_intercept)
-    expected = _reference_null_space(X, fit_intercept)
-    assert expected.shape[1] == (4 if fit_intercept else 3)
-    assert found.shape[1] == expected.shape[1]
-    scale = np.linalg.norm(X - X[0] if fit_intercept else X, axis=0)
-    expected = np.linalg.qr(expected / scale[:, None])[0]  # back to coefficient units
-    np.testing.assert_allclose(_projector(found), _projector(expected), atol=1e-8)
+    assert found.shape[1] == (4 if fit_intercept else 3)
+    assert_reference_span(found, X, fit_intercept)
+
+
+def test_dependent_columns_before_independent_ones_are_found():
+    """The factorization judges each column against those before it: here the
+    duplicate, the derived and the shifted columns come before independent
+    ones, whose own factors then share the rows of the dependent ones."""
+    X, _ = _collinear()
+    X = X[:, [0, 4, 1, 7, 5, 2, 3, 6]]
+    found = null_directions(X, Backend(X), fit_intercept=True)
+    assert found.shape[1] == 4
+    assert_reference_span(found, X, fit_intercept=True)
+    # The factorization's candidates are already these (no column is taken
+    # for dependent that is not), so the check on all rows accepts them.
+    sample = X[:100] - X[0]
+    sample /= np.linalg.norm(sample, axis=0)
+    candidates = _sample_null_space(sample, 1e-12, Backend(X))
+    assert candidates.shape[1] == 4
+    assert np.abs(sample @ candidates).max() < 1e-12
 
 
 def test_one_hot_dependencies_of_sparse_X_are_found():
