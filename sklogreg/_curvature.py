@@ -51,6 +51,13 @@ _ILL_CONDITIONED = 256.0
 # 15; on iid features the gate keeps the diagonal, which is nearly exact
 # there (planted 1M x 50: the sample took 8 iterations instead of 7).
 _SAMPLE_ROWS = 8
+# A sample of that floor may cost more than ``_FLOPS`` where X is large: up
+# to this many flops per stored entry of X (the time of one or two passes
+# over it, as the products run at 5-20 times a pass's flop rate). That
+# reaches 60,000 x 150 collinear data (inverse alone 3.4e7 flops): 10
+# iterations instead of 16. Where the gate then declines the estimate, that
+# time is lost: 9 ms, 0.6 of a pass, 5 % of a fit of iid 100,000 x 200.
+_FLOPS_PER_ENTRY = 8
 # A ridge of this much of the mean diagonal bounds the condition number:
 # rounding in the matrix, amplified by it, would otherwise make fits of the
 # same data in two layouts (weights, or repeated rows) differ by 1e-6.
@@ -70,9 +77,10 @@ def affordable(X, n_columns, group_size=1, *, n_weights=None, budget=_FLOPS):
 
 def curvature_rows(X, n_columns, group_size=1, *, n_weights=None, budget=_FLOPS):
     """How many rows of ``X`` :func:`inverse_curvature` can afford within
-    ``budget`` flops: all of them, or fewer (a sample, at least
-    :func:`sample_floor` of them), or 0 when not even that many fit. The
-    options are :func:`affordable`'s.
+    ``budget`` flops: all of them, or fewer (a sample: as many as the
+    budget affords, at least :func:`sample_floor`, which may instead cost
+    up to ``_FLOPS_PER_ENTRY`` flops per stored entry of ``X``), or 0 when
+    not even that many fit. The options are :func:`affordable`'s.
     """
     n_samples, n_features = X.shape
     n_groups = n_columns // group_size
@@ -81,14 +89,15 @@ def curvature_rows(X, n_columns, group_size=1, *, n_weights=None, budget=_FLOPS)
     size = group_size * (n_features + 1)
     # Eigenvalues and an inverse of a d x d matrix cost about 10 d^3 flops;
     # each row's products cost its entries times n_features per weight column.
-    left = budget - 10 * n_groups * size**3
-    if left < 0:
-        return 0
+    inverses = 10 * n_groups * size**3
     per_row = n_weights * stored_entries(X) / max(n_samples, 1) * n_features
-    if per_row * n_samples <= left:
+    if inverses + per_row * n_samples <= budget:
         return n_samples
-    rows = int(left // per_row)
-    return rows if rows >= sample_floor(n_features) else 0
+    rows = max(int((budget - inverses) // per_row), sample_floor(n_features))
+    sample_budget = max(budget, _FLOPS_PER_ENTRY * stored_entries(X))
+    if rows >= n_samples or inverses + rows * per_row > sample_budget:
+        return 0
+    return rows
 
 
 def sample_floor(n_features):

@@ -70,7 +70,8 @@ def sampled_moments(X, weights, backend, n_rows, total, min_rows):
     weight, square = (backend.host(a).astype(np.float64) for a in sums)
     positive = weight > 0
     effective = np.where(positive, weight**2 / np.where(positive, square, 1), 0)
-    if np.any(effective < min_rows):
+    # (Equal weights on exactly min_rows rows pass, whatever the rounding.)
+    if np.any(effective < min_rows * (1 - 1e-9)):
         return None
     shift, first, second, sampled, gram = weighted_moments(
         backend.rows_at(X, index), sampled_weights, backend, products=True

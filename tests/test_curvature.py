@@ -358,7 +358,8 @@ def test_tiny_fits_restart_from_the_exact_curvature(monkeypatch, name, multi_cla
 def test_curvature_rows_are_what_the_budget_affords():
     """All rows where they fit the budget; else the most rows whose products
     (entries times features per weight column) and inverses (10 size^3 per
-    column) fit, if at least 8 per feature; else none."""
+    column) fit, if at least 8 per feature; else 8 per feature, where they
+    cost at most 8 flops per entry of X; else none."""
 
     def cost(rows, n_features, n_columns=1):
         return rows * n_features**2 * n_columns + 10 * n_columns * (n_features + 1) ** 3
@@ -368,8 +369,15 @@ def test_curvature_rows_are_what_the_budget_affords():
         rows = curvature_rows(np.empty((n, p)), k)
         assert 8 * p <= rows < n
         assert cost(rows, p, k) <= _FLOPS < cost(rows + 1, p, k)
-    assert curvature_rows(np.empty((100_000, 200)), 1) == 0  # inverses alone too costly
-    assert curvature_rows(np.empty((100_000, 130)), 1) == 0  # 444 rows, under 8 per feature
+    # Over the budget, 8 rows per feature, where X is large enough to pay.
+    for n, p in [(100_000, 200), (60_000, 150), (40_000, 130)]:
+        assert cost(8 * p, p) > _FLOPS
+        assert cost(8 * p, p) <= 8 * n * p
+        assert curvature_rows(np.empty((n, p)), 1) == 8 * p
+    for n, p in [(40_000, 200), (30_000, 130)]:
+        assert cost(8 * p, p) > max(_FLOPS, 8 * n * p)
+        assert curvature_rows(np.empty((n, p)), 1) == 0
+    assert curvature_rows(np.empty((1_000, 130)), 1) == 0  # 8 per feature are all rows
 
 
 def test_sampled_moments_estimate_the_whole_curvature():
@@ -396,6 +404,10 @@ def test_sampled_moments_estimate_the_whole_curvature():
     exact, estimate = (_inverse_curvature(m, **options)[0] for m in (whole, sampled))
     error = np.linalg.norm(estimate - exact, 2) / np.linalg.norm(exact, 2)
     assert 1e-3 < error < 0.06  # an estimate, and a close one (0.023)
+    # Equal weights on exactly the floor's rows make an estimate (their
+    # effective size comes out a rounding error under 160).
+    equal = np.full((n, 1), 1 / n)
+    assert sampled_moments(X, equal, backend, 160, np.ones(1), 160) is not None
     # Weights on every 100th row: 10 effective rows of the 1,000 sampled.
     sparse = np.zeros((n, 1))
     sparse[::100] = 1.0
