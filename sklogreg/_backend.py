@@ -192,13 +192,13 @@ class Backend:
         return self.xp.take(a, index, axis=axis)
 
     def sample_index(self, X, n_rows):
-        """Host indices of about ``n_rows`` evenly spaced rows of ``X``.
+        """Host indices of about ``n_rows`` rows evenly spaced over ``X``.
 
-        Dask's come from its first chunk of rows only, so no task ever
-        holds more rows than a chunk.
+        With Dask, no more rows than its first chunk holds, so no task ever
+        holds more rows than a chunk (each chunk gives its share).
         """
-        n_samples = self._row_chunks[0] if self._lazy else X.shape[0]
-        n_rows = min(n_rows, n_samples)
+        n_samples = X.shape[0]
+        n_rows = min(n_rows, self._row_chunks[0] if self._lazy else n_samples)
         return np.linspace(0, n_samples - 1, n_rows).round().astype(np.intp)
 
     def rows_at(self, a, index):

@@ -22,7 +22,6 @@ backend reduces over the rows in one blocked pass
 import numpy as np
 
 from . import _curvature
-from ._moments import sampled_moments, weighted_moments
 from ._objective import class_pairs, group_mean
 
 
@@ -132,28 +131,15 @@ class Coordinates:
             pairs ``(k, k)`` are ``weights``; one pass serves both.
         """
         n_columns = len(l2_reg_strength)
-        coupled = (
-            bool(dense)
-            and coupled_weights is not None
-            and _curvature.affordable(X, n_columns, group_size)
+        moments, curvature_moments, coupled = _curvature.scaling_moments(
+            X,
+            weights,
+            backend,
+            n_columns=n_columns,
+            group_size=group_size,
+            dense=dense,
+            coupled_weights=coupled_weights,
         )
-        if coupled:
-            moments = weighted_moments(X, coupled_weights(), backend, products=True)
-            curvature_moments = moments
-        else:
-            # The whole Gram matrix too, in the same pass, where it will
-            # serve; from a sample of the rows where all would cost too much.
-            n_rows = 0
-            if dense:
-                n_rows = _curvature.curvature_rows(X, n_columns, n_weights=weights.shape[1])
-            products = n_rows == X.shape[0]
-            moments = weighted_moments(X, weights, backend, products=products)
-            curvature_moments = moments
-            if 0 < n_rows < X.shape[0]:
-                floor = _curvature.sample_floor(X.shape[1])
-                curvature_moments = sampled_moments(
-                    X, weights, backend, n_rows, moments[3], floor
-                )
         shift, first, second, total, _ = moments
         if coupled:  # the pairs (k, k) of every group: the columns' own weights
             rows, cols = class_pairs(group_size)

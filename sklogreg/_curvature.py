@@ -27,6 +27,7 @@ where the features are too many, the identity remains.
 import numpy as np
 
 from ._backend import stored_entries
+from ._moments import sampled_moments, weighted_moments
 from ._objective import class_pairs, group_mean
 
 # Largest cost of the Gram matrices and factorizations, in flops: a few
@@ -104,6 +105,32 @@ def sample_floor(n_features):
     """The fewest rows (effective, under the row weights) that a sampled
     estimate of the curvature may rest on: ``_SAMPLE_ROWS`` per feature."""
     return _SAMPLE_ROWS * n_features
+
+
+def scaling_moments(X, weights, backend, *, n_columns, group_size, dense, coupled_weights):
+    """The moments of the Jacobi scaling, and those of the whole curvature.
+
+    One pass over ``X`` (:func:`~sklogreg._moments.weighted_moments`) gives
+    the scaling's moments, and with ``dense`` the Gram matrices too where
+    all rows are affordable, of the coupled groups' pairs of weights where
+    ``coupled_weights`` is given and affordable for them; else, where a
+    sample is (:func:`curvature_rows`), a second look at the sampled rows
+    gives estimated ones (:func:`~sklogreg._moments.sampled_moments`).
+    Returns ``(moments, curvature_moments, coupled)``: ``curvature_moments``
+    is ``moments`` itself, the sampled estimate, or None (the estimate was
+    refused); its Gram matrices are None where none are affordable.
+    """
+    if dense and coupled_weights is not None and affordable(X, n_columns, group_size):
+        moments = weighted_moments(X, coupled_weights(), backend, products=True)
+        return moments, moments, True
+    n_rows = 0
+    if dense:
+        n_rows = curvature_rows(X, n_columns, n_weights=weights.shape[1])
+    moments = weighted_moments(X, weights, backend, products=n_rows == X.shape[0])
+    if not 0 < n_rows < X.shape[0]:
+        return moments, moments, False
+    floor = sample_floor(X.shape[1])
+    return moments, sampled_moments(X, weights, backend, n_rows, moments[3], floor), False
 
 
 def refresh_affordable(X, n_columns, group_size):

@@ -58,7 +58,7 @@ def sampled_moments(X, weights, backend, n_rows, total, min_rows):
     the sampled rows of a weight column weigh as fewer than ``min_rows``
     equal rows (Kish's effective size ``(sum w)^2 / sum w^2``): weights on a
     few rows (sparse sample weights, a rare class balanced up), or a sample
-    that Dask's first chunk of rows cut short, would give a matrix of too
+    that the size of Dask's first chunk of rows cut short, would give a matrix of too
     low a rank to estimate anything.
     """
     index = backend.sample_index(X, n_rows)

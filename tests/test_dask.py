@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from dask.callbacks import Callback
 from distributed import Client, LocalCluster
+from scipy.special import expit
 from sklearn import config_context
 
 from sklogreg import ScratchLogisticRegression
@@ -84,6 +85,27 @@ def test_X_is_never_gathered():
     assert watcher.tasks > 100  # the fit ran on Dask
     assert watcher.rows <= CHUNK
     assert model.n_iter_.compute()[0] > 5
+
+
+def test_sampled_curvature_spans_every_chunk():
+    """Tall correlated data sorted by a feature: the rows of the sampled
+    curvature are spread over every chunk, as NumPy's are, not taken from
+    the first chunk, which holds only the lower half of that feature."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40_000, 40)) @ (
+        np.eye(40) + 0.3 * rng.standard_normal((40, 40))
+    )
+    y = (rng.random(len(X)) < expit(X @ rng.standard_normal(40) / 4)).astype(int)
+    order = np.argsort(X[:, 0])
+    X, y = X[order], y[order]
+    reference = ScratchLogisticRegression().fit(X, y)
+    with config_context(array_api_dispatch=True):
+        model = ScratchLogisticRegression().fit(
+            da.from_array(X, chunks=(20_000, 40)), da.from_array(y, chunks=20_000)
+        )
+    coef, intercept, n_iter = dask.compute(model.coef_, model.intercept_, model.n_iter_)
+    np.testing.assert_array_equal(n_iter, reference.n_iter_)
+    assert_same_model(coef, intercept, reference)
 
 
 def test_dask_labels_with_numpy_features():
