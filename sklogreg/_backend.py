@@ -19,7 +19,6 @@ reduction over rows is a sum over chunks computed by Dask.
 """
 
 import numpy as np
-import scipy.linalg
 import scipy.sparse as sp
 from sklearn.externals.array_api_compat import is_array_api_obj
 from sklearn.externals.array_api_compat import numpy as np_compat
@@ -28,7 +27,6 @@ from sklearn.utils._array_api import (
     _convert_to_numpy,
     _is_numpy_namespace,
     _is_xp_namespace,
-    _max_precision_float_dtype,
     get_namespace_and_device,
     move_to,
 )
@@ -212,21 +210,6 @@ class Backend:
         dense on the host."""
         rows = self.rows_at(X, self.sample_index(X, n_rows))
         return rows.toarray() if hasattr(rows, "toarray") else self.host(rows)
-
-    def triangular_factor(self, a):
-        """``R`` of the QR factorization ``a = Q R`` of a host 2-D array, as
-        host float64 of shape ``(min(a.shape), a.shape[1])``.
-
-        Factored where ``X`` lives, by its library in its most precise float
-        dtype: a GPU factors a 1,032 x 1,000 sample in a fraction of the
-        time of the host's LAPACK. NumPy and Dask use SciPy's.
-        """
-        if self._numpy or self._lazy:
-            (R,) = scipy.linalg.qr(a, mode="r", check_finite=False)
-            return R[: min(a.shape)]
-        dtype = _max_precision_float_dtype(self.xp, self.device)
-        R = self.xp.linalg.qr(self.xp.asarray(a, dtype=dtype, device=self.device))[1]
-        return self.host(R).astype(np.float64)
 
     # -- tests that cost a device sync, skipped where they cost a pass -------
     def surely(self, condition):

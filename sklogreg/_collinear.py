@@ -22,7 +22,7 @@ import scipy.linalg
 
 from ._backend import row_block, stored_entries
 
-# The search (a QR of a sample of n_features + _EXTRA_ROWS rows) may
+# The search (a pivoted QR of a sample of n_features + _EXTRA_ROWS rows) may
 # cost as much as this many passes over X, small beside a fit; else it is
 # skipped.
 _PASSES = 8
@@ -77,7 +77,7 @@ def null_directions(X, backend, *, fit_intercept):
     seen = np.flatnonzero(np.any(sample != 0, axis=0))
     if len(seen) < 2:
         return None
-    candidates = _sample_null_space(sample[:, seen] / norms[seen], rtol, backend)
+    candidates = _sample_null_space(sample[:, seen] / norms[seen], rtol)
     n_candidates = candidates.shape[1]
     if n_candidates == 0 or n_candidates > max(8, n_features // 2):
         return None
@@ -110,34 +110,24 @@ def null_directions(X, backend, *, fit_intercept):
     return None
 
 
-def _sample_null_space(sample, rtol, backend):
+def _sample_null_space(sample, rtol):
     """An orthonormal basis of what ``sample`` (columns in units of their
     norms before centring, where rounding is about eps) sends within ``rtol``
-    of zero, from a QR without pivoting, ``sample = Q R``.
-
-    A column within ``rtol`` of the span of the columns before it has
-    ``|R_jj| <= rtol``; calling the others independent (``I``), each such
-    column ``j`` gives the null vector ``e_j - x`` with ``R_II x_I = R_Ij``,
-    since ``S_j = S_I x_I`` holds for the rows ``I`` of ``R`` as for all
-    (``Q`` is orthogonal) and ``R_II`` is triangular. Unlike a pivoted QR
-    (half of it matrix-vector work, and on the host only), the factorization
-    is matrix products, which :meth:`Backend.triangular_factor` runs where
-    ``X`` lives: 1.5-2 times faster on 1,000 columns on the host. Rank is
-    judged one column at a time, as a pivoted QR would not, but the
-    candidates are checked on every row anyway (:func:`_image`).
-    """
+    of zero, from a QR with column pivoting: ``sample P = Q R``, with
+    ``|R_kk|`` non-increasing; past the rank ``r``, ``R`` is rounding, and
+    ``P [-R_11^-1 R_12; I]`` spans the rest. Four times cheaper than an SVD;
+    the candidates are checked on every row anyway (:func:`_image`)."""
+    R, pivots = scipy.linalg.qr(sample, mode="r", pivoting=True, check_finite=False)
     n_columns = sample.shape[1]
-    R = backend.triangular_factor(sample)
-    diagonal = np.abs(np.diag(R))  # min(sample.shape) entries: columns past it depend
-    independent = np.flatnonzero(diagonal > rtol)
-    dependent = np.setdiff1d(np.arange(n_columns), independent)
-    null = np.zeros((n_columns, len(dependent)))
-    if not len(dependent):
+    small = np.flatnonzero(np.abs(np.diag(R)) <= rtol)
+    rank = small[0] if len(small) else min(sample.shape)
+    null = np.zeros((n_columns, n_columns - rank))
+    if rank == n_columns:
         return null
-    null[dependent, np.arange(len(dependent))] = 1
-    if len(independent):
-        null[independent] = -scipy.linalg.solve_triangular(
-            R[np.ix_(independent, independent)], R[np.ix_(independent, dependent)]
+    null[pivots[rank:], np.arange(n_columns - rank)] = 1
+    if rank:
+        null[pivots[:rank]] = -scipy.linalg.solve_triangular(
+            R[:rank, :rank], R[:rank, rank:]
         )
     return np.linalg.qr(null)[0]
 
