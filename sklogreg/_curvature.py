@@ -53,12 +53,15 @@ _ILL_CONDITIONED = 256.0
 # there (planted 1M x 50: the sample took 8 iterations instead of 7).
 _SAMPLE_ROWS = 8
 # A sample of that floor may cost more than ``_FLOPS`` where X is large: up
-# to this many flops per stored entry of X (the time of one or two passes
-# over it, as the products run at 5-20 times a pass's flop rate). That
-# reaches 60,000 x 150 collinear data (inverse alone 3.4e7 flops): 10
-# iterations instead of 16. Where the gate then declines the estimate, that
-# time is lost: 9 ms, 0.6 of a pass, 5 % of a fit of iid 100,000 x 200.
-_FLOPS_PER_ENTRY = 8
+# to this many flops per stored entry of X (at most about a pass and a half
+# over it: the products run at 10-20 times a pass's flop rate). 60,000 x 150
+# collinear data (inverse alone 3.4e7 flops) then takes 10 iterations
+# instead of 16, AR(1) features (rho 0.9) 100,000 x 250 7 instead of 35, a
+# CSR version of 100,000 x 200 make_classification data (density 0.78) 16
+# instead of 88; 8 flops per entry missed the last two. Where the gate then
+# declines the estimate, that time is lost: 6 % of a 5-iteration fit of iid
+# 50,000 x 200 or 100,000 x 200 (0.6-1.2 passes).
+_FLOPS_PER_ENTRY = 16
 # A ridge of this much of the mean diagonal bounds the condition number:
 # rounding in the matrix, amplified by it, would otherwise make fits of the
 # same data in two layouts (weights, or repeated rows) differ by 1e-6.
