@@ -69,6 +69,23 @@ def _planted(n, p, dtype):
     return load
 
 
+def _correlated(n, p, rho):
+    """Gaussian features correlated ``rho`` with their neighbours (AR(1): the
+    correlation of features i and j is ``rho^|i-j|``), labels from a known
+    logistic model."""
+
+    def load():
+        rng = np.random.default_rng(4)
+        X = rng.standard_normal((n, p))
+        for j in range(1, p):
+            X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * X[:, j]
+        w = rng.standard_normal(p) / np.sqrt(p)
+        y = (rng.random(n) < expit(X @ w)).astype(int)
+        return X, y
+
+    return load
+
+
 def _sparse(n, p, density):
     """CSR features in [0, 1], labels from a planted sparse-data logistic model."""
 
@@ -163,6 +180,9 @@ SPEED = {
         _collinear(30_000, 100, n_classes=6),
         ("ovr",),
         "6 classes, redundant, duplicated and a+b columns",
+    ),
+    "correlated_50k_200": Case(
+        _correlated(50_000, 200, 0.9), ("binary",), "AR(1) features, correlation 0.9"
     ),
     "onehot_50k": Case(_one_hot(50_000, 12), ("binary",), "CSR one-hot, 12 features"),
     "sparse_200k_5000": Case(
