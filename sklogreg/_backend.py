@@ -100,6 +100,12 @@ class Backend:
         # The NumPy twin of X's dtype, for host-side arrays.
         self.host_dtype = np.dtype(np.float32 if X.dtype == xp.float32 else np.float64)
 
+    @property
+    def host_passes(self):
+        """Whether passes over ``X`` run on CPUs (NumPy, Dask), as the host's
+        factorizations of small matrices do, at comparable cost per flop."""
+        return self._numpy or self._lazy
+
     # -- moves ---------------------------------------------------------------
     def params(self, a, dtype=None):
         """A host array as a parameter-side array (``X``'s float dtype by default)."""

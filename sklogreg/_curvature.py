@@ -25,6 +25,7 @@ where the features are too many, the identity remains.
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._backend import stored_entries
 from ._moments import sampled_moments, weighted_moments
@@ -56,11 +57,11 @@ _SAMPLE_ROWS = 8
 # to this many flops per stored entry of X (at most about a pass and a half
 # over it: the products run at 10-20 times a pass's flop rate). 60,000 x 150
 # collinear data (inverse alone 3.4e7 flops) then takes 10 iterations
-# instead of 16, AR(1) features (rho 0.9) 100,000 x 250 7 instead of 35, a
-# CSR version of 100,000 x 200 make_classification data (density 0.78) 16
-# instead of 88; 8 flops per entry missed the last two. Where the gate then
+# instead of 16, AR(1) features (rho 0.9) 100,000 x 250 7 instead of 35;
+# 8 flops per entry missed the latter. Where the gate then
 # declines the estimate, that time is lost: 6 % of a 5-iteration fit of iid
-# 50,000 x 200 or 100,000 x 200 (0.6-1.2 passes).
+# 50,000 x 200 or 100,000 x 200 (0.6-1.2 passes). Dense X on the host only
+# (see scaling_moments).
 _FLOPS_PER_ENTRY = 16
 # A ridge of this much of the mean diagonal bounds the condition number:
 # rounding in the matrix, amplified by it, would otherwise make fits of the
@@ -79,12 +80,14 @@ def affordable(X, n_columns, group_size=1, *, n_weights=None, budget=_FLOPS):
     return rows == X.shape[0]
 
 
-def curvature_rows(X, n_columns, group_size=1, *, n_weights=None, budget=_FLOPS):
+def curvature_rows(
+    X, n_columns, group_size=1, *, n_weights=None, budget=_FLOPS, per_entry=0
+):
     """How many rows of ``X`` :func:`inverse_curvature` can afford within
     ``budget`` flops: all of them, or fewer (a sample: as many as the
     budget affords, at least :func:`sample_floor`, which may instead cost
-    up to ``_FLOPS_PER_ENTRY`` flops per stored entry of ``X``), or 0 when
-    not even that many fit. The options are :func:`affordable`'s.
+    up to ``per_entry`` flops per stored entry of ``X``), or 0 when not even
+    that many fit. The other options are :func:`affordable`'s.
     """
     n_samples, n_features = X.shape
     n_groups = n_columns // group_size
@@ -97,8 +100,10 @@ def curvature_rows(X, n_columns, group_size=1, *, n_weights=None, budget=_FLOPS)
     per_row = n_weights * stored_entries(X) / max(n_samples, 1) * n_features
     if inverses + per_row * n_samples <= budget:
         return n_samples
+    if per_row == 0:  # an empty X: no rows to sample, and the inverses too costly
+        return 0
     rows = max(int((budget - inverses) // per_row), sample_floor(n_features))
-    sample_budget = max(budget, _FLOPS_PER_ENTRY * stored_entries(X))
+    sample_budget = max(budget, per_entry * stored_entries(X))
     if rows >= n_samples or inverses + rows * per_row > sample_budget:
         return 0
     return rows
@@ -128,12 +133,19 @@ def scaling_moments(X, weights, backend, *, n_columns, group_size, dense, couple
         return moments, moments, True
     n_rows = 0
     if dense:
-        n_rows = curvature_rows(X, n_columns, n_weights=weights.shape[1])
+        # The floor's sample may cost up to a pass over X only where the
+        # passes run on the host as the factorizations do, and dense: SciPy's
+        # sparse Gram products run at a fraction of the dense rate (60 ms
+        # against 1.6 ms on 1,600 x 200 rows at density 0.78).
+        per_entry = _FLOPS_PER_ENTRY if backend.host_passes and not sp.issparse(X) else 0
+        n_rows = curvature_rows(
+            X, n_columns, n_weights=weights.shape[1], per_entry=per_entry
+        )
     moments = weighted_moments(X, weights, backend, products=n_rows == X.shape[0])
     if not 0 < n_rows < X.shape[0]:
         return moments, moments, False
     floor = sample_floor(X.shape[1])
-    return moments, sampled_moments(X, weights, backend, n_rows, moments[3], floor), False
+    return moments, sampled_moments(X, weights, backend, n_rows, moments, floor), False
 
 
 def refresh_affordable(X, n_columns, group_size):

@@ -172,8 +172,9 @@ def test_vecdots_are_rowwise_products(namespace):
 
 @pytest.mark.parametrize("namespace", NAMESPACE_PARAMS)
 def test_null_directions_match_numpy(namespace):
-    """The sample's QR runs in X's library, on its device: the directions no
-    prediction sees are NumPy's (a derived column first, another last)."""
+    """The sample is taken in X's library, on its device, and factored on
+    the host: the directions no prediction sees are NumPy's (a derived
+    column first, another last)."""
     rng = np.random.default_rng(0)
     A = rng.normal(size=(2000, 3))
     X = np.column_stack([A[:, 0] + A[:, 1], A, 2 * A[:, 2] - A[:, 0]])

@@ -376,14 +376,18 @@ def test_curvature_rows_are_what_the_budget_affords():
         assert 8 * p <= rows < n
         assert cost(rows, p, k) <= _FLOPS < cost(rows + 1, p, k)
     # Over the budget, 8 rows per feature, where X is large enough to pay.
+    per_entry = _FLOPS_PER_ENTRY
     for n, p in [(100_000, 200), (60_000, 150), (30_000, 150), (20_000, 130)]:
         assert cost(8 * p, p) > _FLOPS
         assert cost(8 * p, p) <= _FLOPS_PER_ENTRY * n * p
-        assert curvature_rows(np.empty((n, p)), 1) == 8 * p
+        assert curvature_rows(np.empty((n, p)), 1, per_entry=per_entry) == 8 * p
+        assert curvature_rows(np.empty((n, p)), 1) == 0  # without the allowance
     for n, p in [(40_000, 200), (15_000, 130)]:
         assert cost(8 * p, p) > max(_FLOPS, _FLOPS_PER_ENTRY * n * p)
-        assert curvature_rows(np.empty((n, p)), 1) == 0
-    assert curvature_rows(np.empty((1_000, 130)), 1) == 0  # 8 per feature are all rows
+        assert curvature_rows(np.empty((n, p)), 1, per_entry=per_entry) == 0
+    assert curvature_rows(np.empty((1_000, 130)), 1, per_entry=per_entry) == 0  # all rows
+    # An empty X: no rows to sample, and the inverse of 151 features too costly.
+    assert curvature_rows(sp.csr_matrix((1_000, 150)), 1, per_entry=per_entry) == 0
 
 
 def test_sampled_moments_estimate_the_whole_curvature():
@@ -397,7 +401,7 @@ def test_sampled_moments_estimate_the_whole_curvature():
     weights = rng.uniform(0.5, 1.5, (n, 1)) / n
     backend = Backend(X)
     whole = weighted_moments(X, weights, backend, products=True)
-    sampled = sampled_moments(X, weights, backend, 1_000, whole[3], 8 * p)
+    sampled = sampled_moments(X, weights, backend, 1_000, whole, 8 * p)
     assert sampled[3] == pytest.approx(whole[3], rel=1e-12)
     options = dict(
         mean=whole[0] + whole[1].sum(axis=0) / whole[3].sum(),
@@ -414,18 +418,30 @@ def test_sampled_moments_estimate_the_whole_curvature():
     # effective size comes out a rounding error under it (160 - 8.5e-14 in
     # float64 here; 1200 - 5.1e-5 in float32 on 60,000 rows).
     equal = np.full((n, 1), 1 / n)
-    assert sampled_moments(X, equal, backend, 160, np.ones(1), 160) is not None
+    all_rows = weighted_moments(X, equal, backend)
+    assert sampled_moments(X, equal, backend, 160, all_rows, 160) is not None
     X32 = rng.standard_normal((60_000, 3)).astype(np.float32)
     equal = np.full((60_000, 1), 1 / 60_000, dtype=np.float32)
-    assert sampled_moments(X32, equal, Backend(X32), 1200, np.ones(1), 1200) is not None
+    all_rows = weighted_moments(X32, equal, Backend(X32))
+    assert sampled_moments(X32, equal, Backend(X32), 1200, all_rows, 1200) is not None
     # Weights on every 100th row: 10 effective rows of the 1,000 sampled.
     sparse = np.zeros((n, 1))
     sparse[::100] = 1.0
-    assert sampled_moments(X, sparse, backend, 1_000, sparse.sum(axis=0), 8 * p) is None
+    all_rows = weighted_moments(X, sparse, backend)
+    assert sampled_moments(X, sparse, backend, 1_000, all_rows, 8 * p) is None
     # No weight at all on the sampled rows.
     none = np.full((n, 1), 1 / n)
     none[[0, n // 2, n - 1]] = 0.0  # the 3 evenly spaced rows
-    assert sampled_moments(X, none, backend, 3, none.sum(axis=0), 1) is None
+    all_rows = weighted_moments(X, none, backend)
+    assert sampled_moments(X, none, backend, 3, all_rows, 1) is None
+    # A rare feature (three rows, none of them sampled) that the sample misses.
+    rare = np.column_stack([X, np.zeros(n)])
+    rare[1:4, -1] = 1.0
+    all_rows = weighted_moments(rare, weights, Backend(rare))
+    assert sampled_moments(rare, weights, Backend(rare), 1_000, all_rows, 8 * p) is None
+    rare[::50, -1] = 1.0  # now on 2 % of the rows, the sample's among them
+    all_rows = weighted_moments(rare, weights, Backend(rare))
+    assert sampled_moments(rare, weights, Backend(rare), 1_000, all_rows, 8 * p) is not None
 
 
 def test_tall_ill_conditioned_data_start_from_a_sampled_curvature(monkeypatch):
@@ -462,3 +478,12 @@ def test_tall_ill_conditioned_data_start_from_a_sampled_curvature(monkeypatch):
     alone = ScratchLogisticRegression(tol=1e-8).fit(X, y, sample_weight=sample_weight)
     assert few.n_iter_[0] == alone.n_iter_[0]
     assert np.array_equal(few.coef_, alone.coef_)
+
+
+def test_an_all_zero_csr_matrix_of_many_features_fits():
+    """No rows to sample and an inverse over the budget: the intercept alone,
+    at the log-odds of the labels (a division by zero before)."""
+    y = np.r_[np.ones(300), np.zeros(700)].astype(int)
+    model = ScratchLogisticRegression().fit(sp.csr_matrix((1_000, 150)), y)
+    assert np.all(model.coef_ == 0)
+    np.testing.assert_allclose(model.intercept_, [np.log(0.3 / 0.7)], atol=1e-4)
