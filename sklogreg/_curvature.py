@@ -133,10 +133,10 @@ def scaling_moments(X, weights, backend, *, n_columns, group_size, dense, couple
         return moments, moments, True
     n_rows = 0
     if dense:
-        # The floor's sample may cost up to a pass over X only where the
-        # passes run on the host as the factorizations do, and dense: SciPy's
-        # sparse Gram products run at a fraction of the dense rate (60 ms
-        # against 1.6 ms on 1,600 x 200 rows at density 0.78).
+        # The floor's sample may cost up to about a pass and a half over X
+        # only where the passes run on the host as the factorizations do, and
+        # dense: SciPy's sparse Gram products run at a fraction of the dense
+        # rate (60 ms against 1.6 ms on 1,600 x 200 rows at density 0.78).
         per_entry = _FLOPS_PER_ENTRY if backend.host_passes and not sp.issparse(X) else 0
         n_rows = curvature_rows(
             X, n_columns, n_weights=weights.shape[1], per_entry=per_entry
