@@ -221,9 +221,9 @@ def inverse_curvature(
             gram = group_mean(gram, group_size)
         curvature = jacobian[:, :, None] * gram * jacobian[:, None, :]  # one per column
     # Frozen coordinates (scale 0) stay out of it: identity there.
-    index = np.arange(curvature.shape[1])
-    diagonal = curvature[:, index, index] + penalty + (jacobian == 0)
-    curvature[:, index, index] = diagonal + _RIDGE * diagonal.mean(axis=1, keepdims=True)
+    diagonal = np.einsum("kii->ki", curvature)  # a view: it writes into curvature
+    diagonal += penalty + (jacobian == 0)
+    diagonal += _RIDGE * diagonal.mean(axis=1, keepdims=True)
     if gate:
         # The eigenvalues give the condition number; only where it is large
         # is the inverse worth its cost.
@@ -247,17 +247,14 @@ def _bordered(moments, mean):
     ``mean`` is None: ``(n_weights, n_coordinates, n_coordinates)``."""
     shift, first, _, total, gram = moments
     # Moments about the centre from moments about the shift (a row of X), so
-    # that features with a large offset lose nothing to cancellation.
+    # that features with a large offset lose nothing to cancellation: with
+    # A = [X - shift, 1], [X - centre, 1] = A T, T = [[I, 0], [-delta^T, 1]].
     delta = (np.zeros_like(shift) if mean is None else mean) - shift
-    gram = (
-        gram
-        - first[:, :, None] * delta[None, None, :]
-        - delta[None, :, None] * first[:, None, :]
-        + total[:, None, None] * np.outer(delta, delta)
-    )
-    if mean is None:
-        return gram
-    first = first - total[:, None] * delta
-    top = np.concatenate([gram, first[..., None]], axis=2)
-    bottom = np.concatenate([first, total[:, None]], axis=1)[:, None, :]
-    return np.concatenate([top, bottom], axis=1)
+    n_features = len(shift)
+    bordered = np.empty((len(gram), n_features + 1, n_features + 1))
+    bordered[:, :-1, :-1], bordered[:, -1, -1] = gram, total
+    bordered[:, :-1, -1] = bordered[:, -1, :-1] = first
+    transform = np.eye(n_features + 1)
+    transform[-1, :-1] = -delta
+    bordered = transform.T @ bordered @ transform
+    return bordered if mean is not None else bordered[:, :-1, :-1]

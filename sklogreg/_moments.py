@@ -36,22 +36,24 @@ def weighted_moments(X, weights, backend, products=False):
     sparse = sp.issparse(X)
     shift = np.zeros(X.shape[1]) if sparse else bk.host(X[0, ...]).astype(np.float64)
     shift_rows = None if sparse else bk.params(shift)
-    first = second = gram = 0
+    first = second = 0
     for rows in bk.row_blocks(X):
         block = row_block(X, rows) if sparse else X[rows, ...] - shift_rows
-        squared = bk.squared(block)
         w = weights[rows, ...].T
         first = first + bk.dot(w, block)
-        second = second + bk.dot(w, squared)
-        if products:
+        if products:  # the second moments are the Gram matrices' diagonals
             weighted = [
                 block.multiply(w[k, :][:, None]) if sparse else w[k, :][:, None] * block
                 for k in range(w.shape[0])
             ]
-            gram = gram + bk.xp.stack([bk.dot(block.T, a) for a in weighted])
-    moments = [first, second, bk.xp.sum(weights, axis=0)] + ([gram] if products else [])
-    moments = [bk.host(m).astype(np.float64) for m in bk.collect(*moments)]
-    return (shift, *moments[:3], moments[3] if products else None)
+            second = second + bk.xp.stack([bk.dot(block.T, a) for a in weighted])
+        else:
+            second = second + bk.dot(w, bk.squared(block))
+    moments = bk.collect(first, second, bk.xp.sum(weights, axis=0))
+    first, second, total = (bk.host(m).astype(np.float64) for m in moments)
+    if not products:
+        return shift, first, second, total, None
+    return shift, first, np.diagonal(second, axis1=1, axis2=2).copy(), total, second
 
 
 def sampled_moments(X, weights, backend, n_rows, moments, min_rows):

@@ -31,6 +31,10 @@ def line_search(
         The accepted step sizes and the objective's change; a group where no
         step decreases the objective (rounding dominates) gets ``0`` and ``0``.
     """
+    if objective.n_groups == 1 and isinstance(raw_direction, np.ndarray):
+        return _one_group(
+            objective, coef, raw, proba, coef_direction, raw_direction, slope, max_step
+        )
     bk = objective.backend
     # The largest change of a raw prediction per unit step, per group.
     peak = bk.host(bk.xp.max(bk.xp.abs(raw_direction), axis=0))
@@ -50,6 +54,36 @@ def line_search(
             return step_size, change
         step_size = np.where(bad, 0.5 * step_size, step_size)
     return np.where(bad, 0.0, step_size), np.where(bad, 0.0, change)
+
+
+def _one_group(objective, coef, raw, proba, coef_direction, raw_direction, slope, max_step):
+    """:func:`line_search` of a single group of NumPy arrays: the same
+    steps with host floats, in a third of the array calls."""
+    loss, weight = objective.loss, objective.sample_weight[:, 0]
+    alpha = float(objective.l2_reg_strength[0])  # equal within a group
+    d = coef_direction.ravel()
+    along, square = float(coef.ravel() @ d), float(d @ d)
+    peak = float(np.abs(raw_direction).max())
+    curvature = float(weight @ loss.curvature_along(proba, raw_direction)[:, 0])
+    curvature += alpha * square
+    step = -float(slope[0]) / curvature if curvature > 0 else 1.0
+    if max_step is not None:
+        step = min(step, max_step)
+    if step * peak > _TRUST:  # as trusted_step
+        reach = np.abs(raw_direction) / np.maximum(np.abs(raw), _TRUST)
+        if objective.weightless_rows is not None:
+            reach = np.where(objective.weightless_rows, 0.0, reach)
+        reach = float(reach.max())
+        if reach > 0:
+            step = min(step, 1 / reach)
+    for _ in range(_MAX_HALVINGS):
+        displacement = step * raw_direction
+        change = float(weight @ loss.change(raw, proba, displacement, step * peak)[:, 0])
+        change += alpha * step * (along + 0.5 * step * square)
+        if change <= _ARMIJO * step * slope[0]:
+            return np.array([step]), np.array([change])
+        step *= 0.5
+    return np.zeros(1), np.zeros(1)
 
 
 def trusted_step(raw, raw_direction, objective, step_size, peak):
