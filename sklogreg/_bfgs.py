@@ -150,6 +150,9 @@ def _initial_inverse(objective, gradient, metric):
     k = objective.group_size
     size = k * width
     eye = pxp.eye(size, dtype=gradient.dtype, device=bk.device)
+    if k == 1:
+        eye = pxp.broadcast_to(eye, (n_columns, size, size))
+        return eye if metric is None else metric(eye)
     # (n_columns, size, width): column a of a group holds entries a*width... of every row.
     eye = pxp.permute_dims(pxp.reshape(eye, (size, k, width)), (1, 0, 2))
     eye = pxp.reshape(

@@ -117,7 +117,12 @@ def _sample_null_space(sample, rtol):
     ``|R_kk|`` non-increasing; past the rank ``r``, ``R`` is rounding, and
     ``P [-R_11^-1 R_12; I]`` spans the rest. Four times cheaper than an SVD;
     the candidates are checked on every row anyway (:func:`_image`)."""
-    R, pivots = scipy.linalg.qr(sample, mode="r", pivoting=True, check_finite=False)
+    # LAPACK's pivoted QR itself: scipy.linalg.qr's checks and workspace
+    # query double its cost on the few dozen rows of small problems. R is in
+    # the upper triangle of ``factor``; ``pivots`` count from 1.
+    (geqp3,) = scipy.linalg.lapack.get_lapack_funcs(("geqp3",), (sample,))
+    factor, pivots, *_ = geqp3(sample)  # its only failure: an argument's type
+    R, pivots = np.triu(factor), pivots - 1
     n_columns = sample.shape[1]
     small = np.flatnonzero(np.abs(np.diag(R)) <= rtol)
     rank = small[0] if len(small) else min(sample.shape)

@@ -42,11 +42,7 @@ def weighted_moments(X, weights, backend, products=False):
         w = weights[rows, ...].T
         first = first + bk.dot(w, block)
         if products:  # the second moments are the Gram matrices' diagonals
-            weighted = [
-                block.multiply(w[k, :][:, None]) if sparse else w[k, :][:, None] * block
-                for k in range(w.shape[0])
-            ]
-            second = second + bk.xp.stack([bk.dot(block.T, a) for a in weighted])
+            second = second + _grams(block, w, bk)
         else:
             second = second + bk.dot(w, bk.squared(block))
     moments = bk.collect(first, second, bk.xp.sum(weights, axis=0))
@@ -54,6 +50,19 @@ def weighted_moments(X, weights, backend, products=False):
     if not products:
         return shift, first, second, total, None
     return shift, first, np.diagonal(second, axis1=1, axis2=2).copy(), total, second
+
+
+def _grams(block, w, backend):
+    """``block^T diag(w_k) block`` for every row ``w_k`` of ``w``, stacked."""
+    if sp.issparse(block):
+        return backend.xp.stack(
+            [backend.dot(block.T, block.multiply(w_k[:, None])) for w_k in w]
+        )
+    xp, (n_weights, n_rows), n_features = backend.xp, w.shape, block.shape[1]
+    # One product for all weights: (n_features, n_weights * n_features).
+    weighted = xp.reshape(w.T[:, :, None] * block[:, None, :], (n_rows, -1))
+    grams = xp.reshape(block.T @ weighted, (n_features, n_weights, n_features))
+    return xp.permute_dims(grams, (1, 0, 2))
 
 
 def sampled_moments(X, weights, backend, n_rows, moments, min_rows):
