@@ -138,8 +138,9 @@ class MultinomialLoss:
 
     def curvature_along(self, proba, raw_direction):
         """Per-row second derivative along ``raw_direction``."""
-        mean = self._group_sum(proba * raw_direction)
-        return self._group_sum(proba * raw_direction**2) - mean**2
+        weighted = proba * raw_direction
+        mean = self._group_sum(weighted)
+        return self._group_sum(weighted * raw_direction) - mean**2
 
     def change(self, raw_prediction, proba, raw_displacement, largest=None):
         """Per-row ``loss(raw + displacement) - loss(raw)``, accurate even when tiny.

@@ -165,10 +165,9 @@ class Objective:
         """Host infinity norm of parameter-side ``(n_columns, m)`` rows per
         group, with ``intercept`` where one is fitted."""
         bk, pxp = self.backend, self.backend.pxp
-        norm = bk.host(pxp.max(pxp.abs(coef), axis=1))
         if self.fit_intercept and intercept is not None:
-            norm = np.maximum(norm, np.abs(bk.host(intercept)))
-        return self.group_max(norm)
+            coef = pxp.concat([coef, intercept[:, None]], axis=1)
+        return self.group_max(bk.host(pxp.max(pxp.abs(coef), axis=1)))
 
     def penalty_along(self, coef, coef_direction):
         """Host ``[coef . d, d . d]`` per column, shape ``(n_columns, 2)``: all

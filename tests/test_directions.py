@@ -409,3 +409,26 @@ def test_bfgs_float32_small_steps():
             ]
     error = np.abs(directions[0] - directions[1]).max()
     assert error <= 1e-4 * np.abs(directions[1]).max()
+
+
+@pytest.mark.parametrize("n_classes, multi_class", [(2, "ovr"), (4, "multinomial")])
+def test_one_bfgs_group_starts_again_where_its_matrix_stopped_descending(
+    n_classes, multi_class
+):
+    """The single group's own path (host floats) restarts as the batched one
+    does: where ``-H g`` would climb, ``-P g``, and ``H`` is ``P`` again."""
+    objective, _, theta = _objective(n_classes, multi_class, True, "plain")
+    assert objective.n_groups == 1
+    rng = np.random.default_rng(10)
+    Q = _metric(rng, theta.shape[1], True)
+    bfgs = BFGS()
+    g = rng.normal(size=theta.shape)
+    bfgs.direction(objective, g, Q)
+    initial = bfgs._H.copy()
+    bfgs._H = -bfgs._H  # climbs along any gradient
+    direction, slope = bfgs.direction(objective, g, Q)
+    assert slope[0] < 0
+    np.testing.assert_allclose(bfgs._H, initial)
+    expected = -(initial[0] @ g.reshape(-1)).reshape(g.shape)
+    np.testing.assert_allclose(direction, expected, rtol=1e-12)
+    np.testing.assert_allclose(slope, [g.reshape(-1) @ expected.reshape(-1)], rtol=1e-12)

@@ -1,0 +1,113 @@
+"""The line search of a single group against the batched one.
+
+A single group of NumPy arrays takes its own path (host floats, fewer array
+calls); the batched path serves several groups. Two identical groups make
+the batched path solve the single group's problem twice, so both paths must
+give the same step and change, in each of the line search's branches.
+"""
+
+import numpy as np
+import pytest
+
+from sklogreg._backend import Backend
+from sklogreg._loss import BinaryLoss, MultinomialLoss
+from sklogreg._objective import Objective
+from sklogreg._steps import _TRUST, line_search
+
+N, P = 60, 4
+
+
+def _problem(n_classes, copies, rng):
+    """One problem (binary, or softmax of ``n_classes``) as ``copies`` identical groups."""
+    X = rng.normal(size=(N, P))
+    labels = rng.integers(max(n_classes, 2), size=N)
+    backend = Backend(X)
+    weight = rng.uniform(0.5, 2.0, size=(N, 1))
+    weight /= weight.sum()
+    if n_classes == 2:
+        Y = np.tile((labels == 1).astype(float)[:, None], copies)
+        loss = BinaryLoss(Y, backend)
+    else:
+        Y = np.tile((labels[:, None] == np.arange(n_classes)).astype(float), copies)
+        loss = MultinomialLoss(Y, n_classes, backend)
+    alpha = np.full(loss.n_columns, 0.05)
+    return Objective(X, loss, weight, alpha, fit_intercept=True)
+
+
+def _search(objective, coef, intercept, coef_direction, intercept_direction, claim):
+    """``line_search`` from ``(coef, intercept)`` along the direction, with
+    its exact slope there, or a slope it does not have (``claim``: "steeper",
+    three times the exact one; "down", -1); and the Newton step the search
+    starts from."""
+    raw = objective.raw_prediction(coef, intercept)
+    raw_gradient, proba = objective.loss.gradient(raw)
+    grad_coef, grad_intercept, _ = objective.gradient(coef, raw_gradient)
+    slope = objective.group_sum(
+        np.sum(grad_coef * coef_direction, axis=1) + grad_intercept * intercept_direction
+    )
+    if claim == "steeper":
+        slope = 3 * slope
+    elif claim == "down":
+        slope = -np.ones_like(slope)
+    raw_direction = objective.raw_prediction(coef_direction, intercept_direction)
+    penalty = objective.penalty_along(coef, coef_direction)
+    newton = -slope / objective.curvature_along(proba, raw_direction, penalty)
+    found = line_search(
+        objective, coef, raw, proba, coef_direction, raw_direction, slope, max_step=32.0
+    )
+    return found, newton, np.abs(raw_direction).max()
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize(
+    "size, branch",
+    [
+        (0.2, "newton"),  # the Newton step, accepted at once
+        # Far out, where the probabilities saturate and the curvature
+        # vanishes: the trust region cuts the Newton step.
+        (20.0, "trust"),
+        # A slope three times too steep: the Newton step overshoots, and
+        # one halving meets Armijo's test.
+        (0.2, "halve"),
+        (0.2, "none"),  # uphill, though the slope says down: no step is taken
+    ],
+)
+def test_one_group_takes_the_steps_of_the_batched_search(n_classes, size, branch):
+    rng = np.random.default_rng(3)
+    single = _problem(n_classes, 1, rng)
+    double = _problem(n_classes, 2, np.random.default_rng(3))
+    n_columns = single.loss.n_columns
+    coef = size * rng.normal(size=(n_columns, P))
+    intercept = 0.1 * rng.normal(size=n_columns)
+    coef_direction = rng.normal(size=(n_columns, P))
+    intercept_direction = rng.normal(size=n_columns)
+    raw = single.raw_prediction(coef, intercept)
+    grad_coef, grad_intercept, _ = single.gradient(coef, single.loss.gradient(raw)[0])
+    slope = np.sum(grad_coef * coef_direction) + grad_intercept @ intercept_direction
+    if (slope < 0) == (branch == "none"):  # downhill, or uphill for "none"
+        coef_direction, intercept_direction = -coef_direction, -intercept_direction
+    claim = {"halve": "steeper", "none": "down"}.get(branch)
+
+    (step, change), newton, peak = _search(
+        single, coef, intercept, coef_direction, intercept_direction, claim
+    )
+    (steps, changes), _, _ = _search(
+        double,
+        np.tile(coef, (2, 1)),
+        np.tile(intercept, 2),
+        np.tile(coef_direction, (2, 1)),
+        np.tile(intercept_direction, 2),
+        claim,
+    )
+    np.testing.assert_allclose(steps, np.repeat(step, 2), rtol=1e-12)
+    np.testing.assert_allclose(changes, np.repeat(change, 2), rtol=1e-9, atol=1e-15)
+    if branch == "none":
+        assert step[0] == 0 and change[0] == 0
+        return
+    assert 0 < step[0] <= newton[0] and change[0] < 0
+    if branch == "newton":
+        assert step[0] == newton[0]
+    elif branch == "halve":
+        assert step[0] == newton[0] / 2
+    else:
+        assert newton[0] * peak > _TRUST and step[0] < newton[0]
