@@ -19,7 +19,7 @@ from sklearn.utils._array_api import get_namespace, move_to
 
 from sklogreg import ScratchLogisticRegression
 from sklogreg._backend import Backend
-from sklogreg._collinear import null_directions
+from sklogreg._collinear import _full_rank, _sample_null_space, null_directions
 
 from ._helpers import TORCH_MISSING, assert_same_model, standardized
 
@@ -184,6 +184,36 @@ def test_null_directions_match_numpy(namespace):
         found = null_directions(X_namespace, Backend(X_namespace), fit_intercept=True)
     assert expected.shape[1] == found.shape[1] == 2
     np.testing.assert_allclose(found @ found.T, expected @ expected.T, atol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("namespace", NAMESPACE_PARAMS)
+def test_full_rank_on_the_device_never_hides_a_candidate(namespace, dtype):
+    """Where the device's Cholesky screen says full rank, the host's pivoted
+    QR finds no candidate, at every size of a near dependency (a derived
+    column plus ``delta`` noise, offsets included); the screen passes
+    clearly independent columns (within a factor 2 of ``rtol``) and stops
+    exact dependencies."""
+    rng = np.random.default_rng(4)
+    m, p = 60, 12
+    rtol = float(64 * np.sqrt(p) * np.finfo(dtype).eps)
+    passed = {}
+    for delta in [0.0, 1e-15, 1e-13, 1e-11, 1e-9, 1e-7, 1e-5, 1e-4, 3e-4, 1e-3, 1.0]:
+        A = rng.normal(size=(m, p)) * rng.uniform(0.1, 10, p) + rng.uniform(-50, 50, p)
+        A[:, -1] = A[:, :3] @ [1.0, -2.0, 0.5] + delta * rng.normal(size=m)
+        A = A.astype(dtype)
+        host = A.astype(np.float64)
+        norms = np.linalg.norm(host, axis=0)
+        centred = (host - host[0]) / norms
+        found = _sample_null_space(centred, rtol).shape[1]
+        with config_context(array_api_dispatch=True):
+            A_namespace = NAMESPACES[namespace](A)
+            screen = _full_rank(A_namespace, rtol, Backend(A_namespace), True)
+        assert not (screen and found), (delta, found)
+        passed[delta] = screen
+    assert not passed[0.0] and passed[1.0]
+    if dtype == np.float64:  # float32's rtol is about the dependency of 1e-3
+        assert passed[1e-3]
 
 
 @requires_torch
