@@ -86,16 +86,17 @@ def ladder(make, X, y, tols, accuracy, stop=None, repeats=1, budget=0.5):
     """Fit ``make(tol)`` for each tol on one BLAS thread; one point per tol.
 
     A point is ``{"tol", "seconds", "warned", "distance", "suboptimality"}``;
-    ``seconds`` is the median of up to ``repeats`` fits, repeated only while
-    they took less than ``budget`` seconds in all (short fits are noisy, long
-    ones are not worth repeating). The ladder ends early at the first point
-    for which ``stop(point)`` is true.
+    ``seconds`` is the median of fits repeated while they took less than
+    ``budget`` seconds in all, at most ``max(repeats, 25)`` (short fits are
+    noisy, long ones are not worth repeating: a fit of a second is timed
+    once, one of a few milliseconds 25 times). The ladder ends early at the
+    first point for which ``stop(point)`` is true.
     """
     points = []
     with threadpool_limits(1):
         for tol in tols:
             times, warned = [], 0
-            while not times or (len(times) < repeats and sum(times) < budget):
+            while not times or (len(times) < max(repeats, 25) and sum(times) < budget):
                 model = make(tol)
                 seconds, n_warned = fit_recording(model, X, y)
                 times.append(seconds)
