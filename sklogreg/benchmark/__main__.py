@@ -42,7 +42,7 @@ def parse(argv):
         "--suite",
         choices=["builtin", "speed", "cv"],
         default="builtin",
-        help="builtin: iris, breast cancer, wine, digits (about 20 s); speed: adds raw "
+        help="builtin: iris, breast cancer, wine, digits (about 12 s); speed: adds raw "
         "breast cancer and large generated problems (collinear, one-hot, separable), "
         "peak memory, suboptimality and the time ours needs to reach scikit-learn's "
         "accuracy (10-15 minutes); cv: ScratchLogisticRegressionCV against GridSearchCV "
