@@ -247,14 +247,17 @@ def _bordered(moments, mean):
     ``mean`` is None: ``(n_weights, n_coordinates, n_coordinates)``."""
     shift, first, _, total, gram = moments
     # Moments about the centre from moments about the shift (a row of X), so
-    # that features with a large offset lose nothing to cancellation: with
-    # A = [X - shift, 1], [X - centre, 1] = A T, T = [[I, 0], [-delta^T, 1]].
+    # that features with a large offset lose nothing to cancellation.
     delta = (np.zeros_like(shift) if mean is None else mean) - shift
-    n_features = len(shift)
-    bordered = np.empty((len(gram), n_features + 1, n_features + 1))
-    bordered[:, :-1, :-1], bordered[:, -1, -1] = gram, total
-    bordered[:, :-1, -1] = bordered[:, -1, :-1] = first
-    transform = np.eye(n_features + 1)
-    transform[-1, :-1] = -delta
-    bordered = transform.T @ bordered @ transform
-    return bordered if mean is not None else bordered[:, :-1, :-1]
+    gram = (
+        gram
+        - first[:, :, None] * delta[None, None, :]
+        - delta[None, :, None] * first[:, None, :]
+        + total[:, None, None] * np.outer(delta, delta)
+    )
+    if mean is None:
+        return gram
+    first = first - total[:, None] * delta
+    top = np.concatenate([gram, first[..., None]], axis=2)
+    bottom = np.concatenate([first, total[:, None]], axis=1)[:, None, :]
+    return np.concatenate([top, bottom], axis=1)

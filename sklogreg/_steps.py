@@ -67,10 +67,11 @@ def _one_group(objective, coef, raw, proba, coef_direction, raw_direction, slope
     curvature = float(weight @ loss.curvature_along(proba, raw_direction)[:, 0])
     curvature += alpha * square
     step = -float(slope[0]) / curvature if curvature > 0 else 1.0
-    if max_step is not None:
-        step = min(step, max_step)
+    if max_step is not None:  # a number, or one per group
+        step = min(step, float(np.squeeze(max_step)))
     if step * peak > _TRUST:  # as trusted_step
-        reach = np.abs(raw_direction) / np.maximum(np.abs(raw), _TRUST)
+        size = np.abs(raw)
+        reach = np.abs(raw_direction) / np.where(size > _TRUST, size, _TRUST)
         if objective.weightless_rows is not None:
             reach = np.where(objective.weightless_rows, 0.0, reach)
         reach = float(reach.max())

@@ -432,3 +432,34 @@ def test_one_bfgs_group_starts_again_where_its_matrix_stopped_descending(
     expected = -(initial[0] @ g.reshape(-1)).reshape(g.shape)
     np.testing.assert_allclose(direction, expected, rtol=1e-12)
     np.testing.assert_allclose(slope, [g.reshape(-1) @ expected.reshape(-1)], rtol=1e-12)
+
+
+@pytest.mark.parametrize("curvature", [1e-3, 1e3])
+@pytest.mark.parametrize("softmax", [False, True])
+def test_one_bfgs_group_updates_as_the_batched_groups(softmax, curvature):
+    """The single group's own path (host floats) keeps the matrix the batched
+    path keeps, scaled up first where it is too small (``curvature`` 1e-3):
+    the same pairs in one group and in each of three copies give the same
+    directions and slopes."""
+    rng = np.random.default_rng(14)
+    if softmax:
+        one, many = _softmax_groups(rng, n_groups=1), _softmax_groups(rng, n_groups=3)
+    else:
+        one, many = (
+            _objective(2, "ovr", True, "plain")[0],
+            _objective(4, "ovr", True, "plain")[0],
+        )
+    copies = many.n_groups
+    shape = (one.group_size, P + 1)
+    metric = _metric(rng, P + 1, True)
+    steps, changes = _quadratic_pairs(one, shape, 4, rng)
+    changes = [curvature * y for y in changes]
+    g = rng.normal(size=shape)
+    single, batched = BFGS(), BFGS()
+    last = _feed(single, one, g, steps, changes, metric)[-1]
+    tiled = [[np.tile(a, (copies, 1)) for a in pairs] for pairs in (steps, changes)]
+    last_tiled = _feed(batched, many, np.tile(g, (copies, 1)), *tiled, metric)[-1]
+    direction, slope = single.direction(one, last, metric)
+    directions, slopes = batched.direction(many, last_tiled, metric)
+    np.testing.assert_allclose(directions, np.tile(direction, (copies, 1)), rtol=1e-10)
+    np.testing.assert_allclose(slopes, np.repeat(slope, copies), rtol=1e-10)

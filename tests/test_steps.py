@@ -17,12 +17,17 @@ from sklogreg._steps import _TRUST, line_search
 N, P = 60, 4
 
 
-def _problem(n_classes, copies, rng):
-    """One problem (binary, or softmax of ``n_classes``) as ``copies`` identical groups."""
+def _problem(n_classes, copies, rng, weightless=False):
+    """One problem (binary, or softmax of ``n_classes``) as ``copies``
+    identical groups; with ``weightless``, ten rows of zero weight and
+    entries a hundred times the others'."""
     X = rng.normal(size=(N, P))
     labels = rng.integers(max(n_classes, 2), size=N)
-    backend = Backend(X)
     weight = rng.uniform(0.5, 2.0, size=(N, 1))
+    if weightless:
+        X[:10] *= 100
+        weight[:10] = 0
+    backend = Backend(X)
     weight /= weight.sum()
     if n_classes == 2:
         Y = np.tile((labels == 1).astype(float)[:, None], copies)
@@ -34,7 +39,9 @@ def _problem(n_classes, copies, rng):
     return Objective(X, loss, weight, alpha, fit_intercept=True)
 
 
-def _search(objective, coef, intercept, coef_direction, intercept_direction, claim):
+def _search(
+    objective, coef, intercept, coef_direction, intercept_direction, claim, max_step
+):
     """``line_search`` from ``(coef, intercept)`` along the direction, with
     its exact slope there, or a slope it does not have (``claim``: "steeper",
     three times the exact one; "down", -1); and the Newton step the search
@@ -53,7 +60,7 @@ def _search(objective, coef, intercept, coef_direction, intercept_direction, cla
     penalty = objective.penalty_along(coef, coef_direction)
     newton = -slope / objective.curvature_along(proba, raw_direction, penalty)
     found = line_search(
-        objective, coef, raw, proba, coef_direction, raw_direction, slope, max_step=32.0
+        objective, coef, raw, proba, coef_direction, raw_direction, slope, max_step
     )
     return found, newton, np.abs(raw_direction).max()
 
@@ -66,16 +73,20 @@ def _search(objective, coef, intercept, coef_direction, intercept_direction, cla
         # Far out, where the probabilities saturate and the curvature
         # vanishes: the trust region cuts the Newton step.
         (20.0, "trust"),
+        # ... where rows of zero weight would cut it further, and do not.
+        (20.0, "trust-weightless"),
         # A slope three times too steep: the Newton step overshoots, and
         # one halving meets Armijo's test.
         (0.2, "halve"),
+        (0.2, "cap"),  # a first trial capped by a per-group max_step
         (0.2, "none"),  # uphill, though the slope says down: no step is taken
     ],
 )
 def test_one_group_takes_the_steps_of_the_batched_search(n_classes, size, branch):
     rng = np.random.default_rng(3)
-    single = _problem(n_classes, 1, rng)
-    double = _problem(n_classes, 2, np.random.default_rng(3))
+    weightless = branch == "trust-weightless"
+    single = _problem(n_classes, 1, rng, weightless)
+    double = _problem(n_classes, 2, np.random.default_rng(3), weightless)
     n_columns = single.loss.n_columns
     coef = size * rng.normal(size=(n_columns, P))
     intercept = 0.1 * rng.normal(size=n_columns)
@@ -87,9 +98,10 @@ def test_one_group_takes_the_steps_of_the_batched_search(n_classes, size, branch
     if (slope < 0) == (branch == "none"):  # downhill, or uphill for "none"
         coef_direction, intercept_direction = -coef_direction, -intercept_direction
     claim = {"halve": "steeper", "none": "down"}.get(branch)
+    cap = np.array([1e-3 if branch == "cap" else 32.0])
 
     (step, change), newton, peak = _search(
-        single, coef, intercept, coef_direction, intercept_direction, claim
+        single, coef, intercept, coef_direction, intercept_direction, claim, cap
     )
     (steps, changes), _, _ = _search(
         double,
@@ -98,7 +110,9 @@ def test_one_group_takes_the_steps_of_the_batched_search(n_classes, size, branch
         np.tile(coef_direction, (2, 1)),
         np.tile(intercept_direction, 2),
         claim,
+        np.repeat(cap, 2),
     )
+    assert step.shape == change.shape == (1,)
     np.testing.assert_allclose(steps, np.repeat(step, 2), rtol=1e-12)
     np.testing.assert_allclose(changes, np.repeat(change, 2), rtol=1e-9, atol=1e-15)
     if branch == "none":
@@ -109,5 +123,7 @@ def test_one_group_takes_the_steps_of_the_batched_search(n_classes, size, branch
         assert step[0] == newton[0]
     elif branch == "halve":
         assert step[0] == newton[0] / 2
+    elif branch == "cap":
+        assert newton[0] > cap[0] and step[0] == cap[0]
     else:
         assert newton[0] * peak > _TRUST and step[0] < newton[0]

@@ -64,7 +64,9 @@ def parse(argv):
         "--repeats",
         type=int,
         default=5,
-        help="fits per side, interleaved; times are medians (default 5)",
+        help="fits per side, interleaved, at least; fits of a few milliseconds are "
+        "repeated until one side has taken 0.5 s (at most 50); times are medians "
+        "(default 5)",
     )
     parser.add_argument(
         "--json",
@@ -112,7 +114,7 @@ def main(argv=None):
     say = (lambda *a, **k: None) if args.json else print
     say(
         "ScratchLogisticRegression vs scikit-learn at defaults (one BLAS thread, "
-        f"median of {args.repeats} interleaved fits)\n"
+        f"median of at least {args.repeats} interleaved fits)\n"
     )
     cols = _report.columns(speed)
     widths = _report.widths_for(cols)

@@ -139,7 +139,7 @@ def equal_accuracy_tol(X, y, strategy, C, accuracy, target, curves=False, repeat
 
     Returns the chosen point (None if even ``tol=1e-10`` falls short) and the
     points fitted; with ``curves`` every tol of ``CURVE_TOLS`` is fitted, for
-    the suboptimality figure (times: medians of up to ``repeats`` fits), and
+    the suboptimality figure (times: medians as :func:`ladder` takes them), and
     the choice is still made within ``LADDER``.
     """
     make = lambda tol: our_model(strategy, C=C, tol=tol)  # noqa: E731
