@@ -360,16 +360,22 @@ def test_bfgs_starts_from_a_coupled_matrix():
     np.testing.assert_allclose(slope, np.einsum("ga,ga->g", g.reshape(2, -1), expected))
 
 
+def _started(objective, shape, seed):
+    """A BFGS after its first direction, at a random gradient from a random
+    metric: the BFGS, the gradient, the metric and its first matrix."""
+    rng = np.random.default_rng(seed)
+    Q = _metric(rng, shape[1], True)
+    bfgs = BFGS()
+    g = rng.normal(size=shape)
+    bfgs.direction(objective, g, Q)
+    return bfgs, g, Q, bfgs._H.copy()
+
+
 def test_bfgs_starts_again_where_its_matrix_stopped_descending():
     """A group whose ``-H g`` would climb (``H`` made indefinite) gets ``-P
     g`` and starts again from ``P``; the other groups keep their matrices."""
     objective, _, theta = _objective(4, "ovr", True, "plain")
-    rng = np.random.default_rng(9)
-    Q = _metric(rng, theta.shape[1], True)
-    bfgs = BFGS()
-    g = rng.normal(size=theta.shape)
-    bfgs.direction(objective, g, Q)
-    initial = bfgs._H.copy()
+    bfgs, g, Q, initial = _started(objective, theta.shape, seed=9)
     bfgs._H[1] = -np.eye(theta.shape[1])  # climbs along any gradient
     bfgs._H[2] = 2 * initial[2]
     direction, slope = bfgs.direction(objective, g, Q)
@@ -419,12 +425,7 @@ def test_one_bfgs_group_starts_again_where_its_matrix_stopped_descending(
     does: where ``-H g`` would climb, ``-P g``, and ``H`` is ``P`` again."""
     objective, _, theta = _objective(n_classes, multi_class, True, "plain")
     assert objective.n_groups == 1
-    rng = np.random.default_rng(10)
-    Q = _metric(rng, theta.shape[1], True)
-    bfgs = BFGS()
-    g = rng.normal(size=theta.shape)
-    bfgs.direction(objective, g, Q)
-    initial = bfgs._H.copy()
+    bfgs, g, Q, initial = _started(objective, theta.shape, seed=10)
     bfgs._H = -bfgs._H  # climbs along any gradient
     direction, slope = bfgs.direction(objective, g, Q)
     assert slope[0] < 0
