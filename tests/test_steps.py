@@ -118,11 +118,12 @@ def test_one_group_takes_the_steps_of_the_batched_search(n_classes, size, branch
     if branch == "none":
         assert step[0] == 0 and change[0] == 0
         return
-    assert 0 < step[0] <= newton[0] and change[0] < 0
+    assert 0 < step[0] <= newton[0] * (1 + 1e-12) and change[0] < 0
+    # The Newton step here sums in another order (BLAS's): equal to rounding.
     if branch == "newton":
-        assert step[0] == newton[0]
+        np.testing.assert_allclose(step, newton, rtol=1e-12)
     elif branch == "halve":
-        assert step[0] == newton[0] / 2
+        np.testing.assert_allclose(step, newton / 2, rtol=1e-12)
     elif branch == "cap":
         assert newton[0] > cap[0] and step[0] == cap[0]
     else:
