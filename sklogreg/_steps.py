@@ -69,12 +69,8 @@ def _one_group(objective, coef, raw, proba, coef_direction, raw_direction, slope
     step = -float(slope[0]) / curvature if curvature > 0 else 1.0
     if max_step is not None:  # a number, or one per group
         step = min(step, float(np.squeeze(max_step)))
-    if step * peak > _TRUST:  # as trusted_step
-        size = np.abs(raw)
-        reach = np.abs(raw_direction) / np.where(size > _TRUST, size, _TRUST)
-        if objective.weightless_rows is not None:
-            reach = np.where(objective.weightless_rows, 0.0, reach)
-        reach = float(reach.max())
+    if step * peak > _TRUST:  # trusted_step's cut
+        reach = float(_reach(raw, raw_direction, objective)[0])
         if reach > 0:
             step = min(step, 1 / reach)
     for _ in range(_MAX_HALVINGS):
@@ -105,16 +101,21 @@ def trusted_step(raw, raw_direction, objective, step_size, peak):
     """
     if (step_size * peak <= _TRUST).all():
         return step_size
+    reach = _reach(raw, raw_direction, objective)
+    return np.minimum(
+        step_size, np.where(reach > 0, 1 / np.where(reach > 0, reach, 1), np.inf)
+    )
+
+
+def _reach(raw, raw_direction, objective):
+    """Per group (host): the largest ``|raw_direction_i| / max(_TRUST, |z_i|)``
+    over the rows of positive weight; a unit step may go ``1 / reach``."""
     xp = objective.backend.xp
     size = xp.abs(raw)
     reach = xp.abs(raw_direction) / xp.where(size > _TRUST, size, _TRUST)
     if objective.weightless_rows is not None:
         reach = xp.where(objective.weightless_rows, 0.0, reach)
-    reach = objective.backend.host(xp.max(reach, axis=0))
-    reach = objective.group_max(reach)
-    return np.minimum(
-        step_size, np.where(reach > 0, 1 / np.where(reach > 0, reach, 1), np.inf)
-    )
+    return objective.group_max(objective.backend.host(xp.max(reach, axis=0)))
 
 
 def fixed_step(
