@@ -10,7 +10,13 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from ._criteria import objective, relative_distance, relative_suboptimality
-from ._models import coefficients, fit_recording, our_model, sklearn_model
+from ._models import (
+    SHORT_FIT_SECONDS,
+    coefficients,
+    fit_recording,
+    our_model,
+    sklearn_model,
+)
 
 # The tolerances tried, loosest first, to find the time ours needs to reach a target.
 LADDER = tuple(10.0**-k for k in range(4, 11))
@@ -82,13 +88,17 @@ class Accuracy:
         }
 
 
-def ladder(make, X, y, tols, accuracy, stop=None, repeats=1, budget=0.5):
+# Fits per ladder point at most (a fit of a few milliseconds is timed this often).
+_MAX_FITS = 25
+
+
+def ladder(make, X, y, tols, accuracy, stop=None, repeats=1, budget=SHORT_FIT_SECONDS):
     """Fit ``make(tol)`` for each tol on one BLAS thread; one point per tol.
 
     A point is ``{"tol", "seconds", "warned", "distance", "suboptimality"}``;
     ``seconds`` is the median of fits repeated while they took less than
-    ``budget`` seconds in all, at most ``max(repeats, 25)`` (short fits are
-    noisy, long ones are not worth repeating: a fit of a second is timed
+    ``budget`` seconds in all, at most ``max(repeats, _MAX_FITS)`` (short fits
+    are noisy, long ones are not worth repeating: a fit of a second is timed
     once, one of a few milliseconds 25 times). The ladder ends early at the
     first point for which ``stop(point)`` is true.
     """
@@ -96,7 +106,9 @@ def ladder(make, X, y, tols, accuracy, stop=None, repeats=1, budget=0.5):
     with threadpool_limits(1):
         for tol in tols:
             times, warned = [], 0
-            while not times or (len(times) < max(repeats, 25) and sum(times) < budget):
+            while not times or (
+                len(times) < max(repeats, _MAX_FITS) and sum(times) < budget
+            ):
                 model = make(tol)
                 seconds, n_warned = fit_recording(model, X, y)
                 times.append(seconds)

@@ -10,20 +10,23 @@ from sklearn.metrics import log_loss
 from threadpoolctl import threadpool_limits
 
 from ._accuracy import Accuracy, accuracy_target, equal_accuracy_tol, sklearn_curves
-from ._models import coefficients, fit_recording, our_model, sklearn_model
+from ._models import (
+    SHORT_FIT_SECONDS,
+    coefficients,
+    fit_recording,
+    our_model,
+    sklearn_model,
+)
 
-# Fits of a few milliseconds vary by tens of per cent from one to the next on
-# a shared machine (and the first ones in a process pay for first calls): they
-# are repeated, interleaved, while every side has taken less than this many
-# seconds, up to _MAX_ROUNDS rounds. Where one side's fits take a second or
-# more, ``repeats`` rounds are all.
-_BUDGET = 0.5
+# Short fits are repeated, interleaved, while every side has taken less than
+# SHORT_FIT_SECONDS, up to this many rounds. Where one side's fits take a
+# second or more, ``repeats`` rounds are all.
 _MAX_ROUNDS = 50
 
 
 def timed_fits(makers, X, y, repeats):
     """Interleaved fits on one BLAS thread: at least ``repeats`` rounds, more
-    for short fits (while every side has taken less than ``_BUDGET`` seconds,
+    for short fits (while every side has taken less than ``SHORT_FIT_SECONDS``,
     at most ``_MAX_ROUNDS`` rounds).
 
     Returns the median seconds per side, the last fitted models, and the
@@ -34,7 +37,7 @@ def timed_fits(makers, X, y, repeats):
     rounds = 0
     with threadpool_limits(1):
         while rounds < repeats or (
-            max(sum(t) for t in times.values()) < _BUDGET and rounds < _MAX_ROUNDS
+            max(sum(t) for t in times.values()) < SHORT_FIT_SECONDS and rounds < _MAX_ROUNDS
         ):
             rounds += 1
             for side, make in makers.items():
