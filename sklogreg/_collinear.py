@@ -156,8 +156,8 @@ def _full_rank(sample, rtol, backend, fit_intercept):
     except (np.linalg.LinAlgError, RuntimeError):  # NumPy's and PyTorch's (a subclass)
         return False
     # CuPy returns NaN rather than raise.
-    finite = xp.all(xp.isfinite(factor)) & xp.all(xp.linalg.diagonal(factor) > 0)
-    return bool(backend.host(finite))
+    factored = xp.all(xp.isfinite(factor)) & xp.all(xp.linalg.diagonal(factor) > 0)
+    return bool(backend.host(factored))
 
 
 def _sample_null_space(sample, rtol):
