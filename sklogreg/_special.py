@@ -72,6 +72,21 @@ def log_softmax(Z, xp):
 
 
 def softmax(Z, xp):
-    """Softmax over the last axis."""
-    shifted = xp.exp(_shifted(Z, xp)[0])
-    return shifted / sum_last(shifted, xp)[..., None]
+    """Softmax over the last axis.
+
+    NumPy arrays whose entries all lie within half the exponent range are
+    not shifted: no ``exp`` of them overflows, none is subnormal, and the
+    unshifted form saves a third of the calls (the shift's maximum, finite
+    test and subtraction).
+    """
+    if _is_numpy_namespace(xp) and Z.size and np.abs(Z).max() <= _unshifted_range(Z.dtype):
+        exp = np.exp(Z)
+    else:
+        exp = xp.exp(_shifted(Z, xp)[0])
+    return exp / sum_last(exp, xp)[..., None]
+
+
+@functools.cache
+def _unshifted_range(dtype):
+    """Half the log of the largest float of ``dtype``: 354 in float64, 44 in float32."""
+    return float(np.log(np.finfo(dtype).max) / 2)

@@ -231,10 +231,17 @@ def test_separable_without_penalty_stops_at_max_iter(solver):
         np.array([[30.0, 10.0, 0.0], [-1e4, 0.0, 1e4]]),
         np.array([[3e38, 3e38]], dtype=np.float32),
         np.array([[-1e300, 0.0, 1e-300]]),
+        # At and past the edge of the range softmax leaves unshifted (354 in
+        # float64, 44 in float32), in rows of large and of only negative scores.
+        np.array([[354.0, -354.0, 0.0], [-354.0, -353.0, -354.0]]),
+        np.array([[44.0, -44.0, 0.0], [-44.0, -43.5, -44.0]], np.float32),
+        np.array([[-740.0, -741.0, -744.0], [800.0, 0.0, 1.0]]),
+        np.array([[-100.0, -101.0, -103.0], [100.0, 0.0, 1.0]], np.float32),
     ],
 )
 def test_softmax_functions_match_scipy(scores):
-    """Log-probabilities of large, nearly equal scores keep their precision."""
+    """Log-probabilities of large, nearly equal scores keep their precision;
+    probabilities of scores near the overflow of ``exp`` too."""
     from scipy.special import log_softmax, softmax
 
     from sklogreg import _special
