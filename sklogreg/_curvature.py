@@ -223,7 +223,7 @@ def inverse_curvature(
     # Frozen coordinates (scale 0) stay out of it: identity there.
     diagonal = np.einsum("kii->ki", curvature)  # a view: it writes into curvature
     diagonal += penalty + (jacobian == 0)
-    diagonal += _RIDGE * diagonal.mean(axis=1, keepdims=True)
+    diagonal += _RIDGE / diagonal.shape[1] * diagonal.sum(axis=1, keepdims=True)
     if gate:
         # The eigenvalues give the condition number; only where it is large
         # is the inverse worth its cost.

@@ -262,7 +262,7 @@ def _iterate(state, result, learning_rate):
         )
     t = objective.spread(step_size)
     step = t[:, None] * direction
-    if (step_size == 0).any():  # groups that stay (0 * inf would be NaN)
+    if not step_size.all():  # groups that stay at a zero step (0 * inf would be NaN)
         still = bk.params(np.repeat(step_size == 0, objective.group_size), dtype=bool)
         step = bk.pxp.where(still[:, None], 0.0, step)
         raw_direction = bk.xp.where(still, 0.0, raw_direction)

@@ -68,7 +68,7 @@ def _one_group(objective, coef, raw, proba, coef_direction, raw_direction, slope
     curvature += alpha * square
     step = -float(slope[0]) / curvature if curvature > 0 else 1.0
     if max_step is not None:  # a number, or one per group
-        step = min(step, float(np.squeeze(max_step)))
+        step = min(step, max_step if np.isscalar(max_step) else max_step.item())
     if step * peak > _TRUST:  # trusted_step's cut
         reach = float(_reach(raw, raw_direction, objective)[0])
         if reach > 0:
