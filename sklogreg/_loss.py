@@ -82,6 +82,11 @@ class BinaryLoss:
             return xp.log1p(proba * xp.expm1(dU))  # the usual case: one expression
         large = xp.abs(dU) > _LARGE_STEP
         small = xp.log1p(proba * xp.expm1(xp.where(large, 0.0, dU)))
+        if isinstance(small, np.ndarray):  # the plain difference on the large rows only
+            at = np.nonzero(large)
+            U = self.flip[at] * raw_prediction[at]
+            small[at] = _special.softplus(U + dU[at], np) - _special.softplus(U, np)
+            return small
         U = self.flip * raw_prediction
         exact = _special.softplus(U + dU, xp) - _special.softplus(U, xp)
         return xp.where(large, exact, small)
