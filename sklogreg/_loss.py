@@ -109,12 +109,13 @@ class MultinomialLoss:
     def __init__(self, Y, n_classes, backend):
         self.Y, self.group_size = Y, n_classes
         self.backend, self.xp = backend, backend.xp
-        # Column j belongs to group j // n_classes: a product with this 0/1
-        # matrix sums each group's columns, in one BLAS call (2-6 times faster
-        # than a sum over a reshaped class axis, 178 x 3 to 100,000 x 3).
-        n_groups = Y.shape[1] // n_classes
-        indicator = np.repeat(np.eye(n_groups), n_classes, axis=0)
-        self._indicator = backend.params(indicator)
+        # One group (a softmax fit): its columns' sum as a product with a
+        # column of ones, one BLAS call, 2-3 times faster than a sum over the
+        # class axis (178 x 3 to 100,000 x 3). Several groups (the folds of a
+        # cross-validation) keep that sum: a 0/1 matrix would spread one
+        # group's inf into the others (0 * inf) and cost n_groups times more.
+        one_group = Y.shape[1] == n_classes
+        self._ones = backend.params(np.ones((n_classes, 1))) if one_group else None
 
     @property
     def n_columns(self):
@@ -133,7 +134,9 @@ class MultinomialLoss:
         return self.xp.reshape(A, (A.shape[0], -1))
 
     def _group_sum(self, A):
-        return A @ self._indicator
+        if self._ones is not None:
+            return A @ self._ones
+        return _special.sum_last(self._blocks(A), self.xp)
 
     def value(self, raw_prediction):
         """Per-row losses, ``(n_samples, n_groups)``."""

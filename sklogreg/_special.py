@@ -79,7 +79,12 @@ def softmax(Z, xp):
     unshifted form saves a third of the calls (the shift's maximum, finite
     test and subtraction).
     """
-    if _is_numpy_namespace(xp) and Z.size and np.abs(Z).max() <= _unshifted_range(Z.dtype):
+    if (
+        _is_numpy_namespace(xp)
+        and Z.size
+        and np.issubdtype(Z.dtype, np.floating)
+        and np.abs(Z).max() <= _unshifted_range(Z.dtype)
+    ):
         exp = np.exp(Z)
     else:
         exp = xp.exp(_shifted(Z, xp)[0])

@@ -12,6 +12,7 @@ from scipy.optimize import check_grad
 from sklogreg._backend import Backend
 from sklogreg._coordinates import Coordinates
 from sklogreg._directions import LBFGS
+from sklogreg._loss import MultinomialLoss
 from sklogreg._multiclass import build_objective
 from sklogreg._state import SolverState
 from sklogreg._steps import lipschitz
@@ -153,6 +154,39 @@ def test_change_is_exact_difference(n_classes, multi_class):
         np.testing.assert_allclose(
             change.sum(), expected, rtol=1e-8, atol=1e-12 * abs(f(theta.ravel()))
         )
+
+
+def test_softmax_groups_are_independent():
+    """Softmax groups side by side (the folds of a cross-validation) give
+    each group what it gives alone, even where another group's displacement
+    overflowed to inf: a too-large step stops only its own group."""
+    rng = np.random.default_rng(2)
+    n_samples, n_classes, n_groups = 40, 3, 3
+    labels = rng.integers(n_classes, size=(n_samples, n_groups))
+    Y = np.hstack([labels[:, [g]] == np.arange(n_classes) for g in range(n_groups)])
+    backend = Backend(np.zeros((n_samples, 1)))
+    raw = rng.normal(size=Y.shape)
+    displacement = rng.normal(size=Y.shape)
+    displacement[0, 0] = np.inf  # group 0 only
+    together = MultinomialLoss(Y.astype(float), n_classes, backend)
+    _, proba = together.gradient(raw)
+    with np.errstate(over="ignore", invalid="ignore"):  # as the fixed step has it
+        results = (
+            together.value(raw),
+            together.curvature_along(proba, displacement),
+            together.change(raw, proba, displacement),
+        )
+    for g in range(1, n_groups):
+        columns = slice(g * n_classes, (g + 1) * n_classes)
+        alone = MultinomialLoss(Y[:, columns].astype(float), n_classes, backend)
+        _, p = alone.gradient(raw[:, columns])
+        expected = (
+            alone.value(raw[:, columns]),
+            alone.curvature_along(p, displacement[:, columns]),
+            alone.change(raw[:, columns], p, displacement[:, columns]),
+        )
+        for result, desired in zip(results, expected, strict=True):
+            np.testing.assert_allclose(result[:, [g]], desired, rtol=1e-13, atol=0)
 
 
 def test_rescale_keeps_the_model():

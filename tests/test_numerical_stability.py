@@ -235,6 +235,8 @@ def test_separable_without_penalty_stops_at_max_iter(solver):
         # float64, 44 in float32), in rows of large and of only negative scores.
         np.array([[354.0, -354.0, 0.0], [-354.0, -353.0, -354.0]]),
         np.array([[44.0, -44.0, 0.0], [-44.0, -43.5, -44.0]], np.float32),
+        np.array([[355.0, -355.0, 0.0], [709.0, 709.0, 709.0]]),
+        np.array([[45.0, -45.0, 0.0], [88.5, 88.5, 88.5]], np.float32),
         np.array([[-740.0, -741.0, -744.0], [800.0, 0.0, 1.0]]),
         np.array([[-100.0, -101.0, -103.0], [100.0, 0.0, 1.0]], np.float32),
     ],
