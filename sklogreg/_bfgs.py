@@ -15,16 +15,10 @@ from ._directions import descending
 # _SMALL_DENSE entries in all, or below 1/_DENSE_RATIO of the entries of X
 # times the columns, a few per cent of an iteration's passes over X (an
 # entry of H costs about as much as 16 of X in a BLAS product: 7 vs 0.4 ns,
-# measured on 1001 x 1001 and 20000 x 1000; a whole BFGS direction, update
-# included, 11 on separable 40,000 x 200: 0.21 ms against 3.75 ms a pass, so
-# 4 % of an iteration at the bound); never beyond _DENSE_ENTRIES (32 MB in
-# float64). Every pair kept saves iterations where there are many: that
-# separable problem takes 17 instead of 19 (C=100) and 14 instead of 15
-# (C=1), 0.90-0.96x the time of L-BFGS's ten pairs, which a bound of 1/256
-# gave it; iid and make_classification data of 20,000-40,000 x 150-250
-# take the same iterations (one fewer on one) at 0.96-1.03x the time.
+# measured on 1001 x 1001 and 20000 x 1000); never beyond _DENSE_ENTRIES
+# (32 MB in float64).
 _SMALL_DENSE = 4096
-_DENSE_RATIO = 128
+_DENSE_RATIO = 256
 _DENSE_ENTRIES = 2**22
 
 
