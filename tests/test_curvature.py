@@ -364,9 +364,10 @@ def test_tiny_fits_restart_from_the_exact_curvature(monkeypatch, name, multi_cla
 def test_curvature_rows_are_what_the_budget_affords():
     """All rows where they fit the budget; else the most rows whose products
     (entries times features per weight column) and inverses (10 size^3 per
-    column) fit, if at least 8 and at most 64 per feature; else 8 per
-    feature, where they cost at most _FLOPS_PER_ENTRY flops per entry of X;
-    else none."""
+    column) fit, if at least 8 and at most 64 per feature (on sparse X, as
+    many rows as hold 64 rows' worth of stored entries per feature); else 8
+    per feature, where they cost at most _FLOPS_PER_ENTRY flops per entry of
+    X; else none."""
 
     def cost(rows, n_features, n_columns=1):
         return rows * n_features**2 * n_columns + 10 * n_columns * (n_features + 1) ** 3
@@ -376,10 +377,17 @@ def test_curvature_rows_are_what_the_budget_affords():
         rows = curvature_rows(np.empty((n, p)), k)
         assert 8 * p <= rows < 64 * p
         assert cost(rows, p, k) <= _FLOPS < cost(rows + 1, p, k)
-    # The budget would afford more than 64 rows per feature: 64 per feature.
+    # The budget would afford more than 64 rows per feature: 64 per feature,
+    # or on sparse X as many rows as hold as many stored entries.
     for n, p, k in [(40_000, 40, 1), (1_000_000, 50, 1), (1_000_000, 50, 2)]:
         assert cost(64 * p + 1, p, k) <= _FLOPS
-        assert curvature_rows(np.empty((n, p)), k) == 64 * p
+        assert curvature_rows(np.empty((n, p)), k) == 64 * p < n
+    sparse = sp.random(200_000, 40, density=0.1, format="csr", random_state=0)
+    assert curvature_rows(sparse, 1) == int(64 * 40 / (sparse.nnz / (200_000 * 40)))
+    # Denser entries per row, fewer rows: below the budget's sample at density 0.1.
+    sparse = sp.random(200_000, 100, density=0.1, format="csr", random_state=0)
+    per_row = sparse.nnz / 200_000 * 100
+    assert curvature_rows(sparse, 1) == int((_FLOPS - 10 * 101**3) // per_row) < 64_000
     # Over the budget, 8 rows per feature, where X is large enough to pay.
     per_entry = _FLOPS_PER_ENTRY
     for n, p in [(100_000, 200), (60_000, 150), (30_000, 150), (20_000, 130)]:
