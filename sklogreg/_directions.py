@@ -71,9 +71,12 @@ class LBFGS:
 
     def forget(self):
         """Drop every pair (the coordinates changed)."""
-        # Parameter side, (n_columns, pairs, 3, n_coordinates): per pair its
-        # gradient change y, image z = P y and step s.
-        self.pairs = None
+        # Parameter side, (n_columns, memory + 1, 3, n_coordinates): slots
+        # holding per pair its gradient change y, image z = P y and step s,
+        # written in place (a new pair takes a free slot: no copy of the
+        # others, 0.1 ms an iteration at 2,000 coordinates); ``_slots`` lists
+        # the kept pairs' slots, oldest first.
+        self.pairs, self._slots = None, []
         # Host, per group: R^-1 (pairs x pairs), D (pairs) and Y^T Z.
         self._inv_R = self._D = self._YZ = None
         self._here = None  # the gradient of the last direction
@@ -87,6 +90,7 @@ class LBFGS:
         """Keep the ``columns`` and ``groups`` (host indices) of the running groups."""
         if self.pairs is not None:
             self.pairs = backend.take(self.pairs, columns, axis=0)
+        if self._slots:
             self._inv_R, self._D, self._YZ = (
                 a[groups] for a in (self._inv_R, self._D, self._YZ)
             )
@@ -122,45 +126,48 @@ class LBFGS:
             both = metric(pxp.reshape(both, (n_columns, 2, width)))
             image, z = both[:, 0, :], both[:, 1, :]
         # [g, y, z, s] of the newest pair: [g, y, z] meet the stored vectors,
-        # [y, z, s] join them.
+        # [y, z, s] join them, in a free slot.
         block = pxp.concat([gradient, change, z, step], axis=1)
         block = pxp.reshape(block, (n_columns, 4, width))
-        pairs = block[:, None, 1:, :]
-        if self.pairs is not None:
-            pairs = pxp.concat([self.pairs, pairs], axis=1)
-        n_pairs = pairs.shape[1]
-        products = pxp.reshape(pairs, (n_columns, 3 * n_pairs, width)) @ pxp.permute_dims(
-            block[:, :3, :], (0, 2, 1)
-        )
-        # Per group, (n_groups, n_pairs, 3, 3): [i, a, b] is the inner
-        # product of the a-th vector (y, z, s) of pair i with the b-th of
-        # (g, y, z) here.
+        capacity = self.memory + 1
+        if self.pairs is None:
+            self.pairs = pxp.zeros(
+                (n_columns, capacity, 3, width), dtype=block.dtype, device=bk.device
+            )
+        free = min(set(range(capacity)) - set(self._slots))
+        self.pairs[:, free, ...] = block[:, 1:, :]
+        stored = pxp.reshape(self.pairs, (n_columns, 3 * capacity, width))
+        products = stored @ pxp.permute_dims(block[:, :3, :], (0, 2, 1))
+        # Per group, (n_groups, n_pairs, 3, 3), oldest pair first: [i, a, b]
+        # is the inner product of the a-th vector (y, z, s) of pair i with
+        # the b-th of (g, y, z) here.
         products = objective.group_sum(bk.host(products).astype(np.float64))
-        products = products.reshape(-1, n_pairs, 3, 3)
+        slots = [*self._slots, free]
+        products = products.reshape(-1, capacity, 3, 3)[:, slots]
         # Positive curvature in every group keeps H positive definite (a
         # stalled group has s = 0).
         if (products[:, -1, 2, 1] > 0).all():
             self._add_pair(products)
-            if n_pairs > self.memory:
-                pairs, products = pairs[:, 1:, ...], products[:, 1:, ...]
-            self.pairs = pairs
-        else:
-            pairs, products = self.pairs, products[:, :-1, ...]
-            if pairs is None:
+            if len(slots) > self.memory:
+                slots, products = slots[1:], products[:, 1:, ...]
+            self._slots = slots
+        else:  # its slot stays free (weight zero below)
+            slots, products = self._slots, products[:, :-1, ...]
+            if not slots:
                 return descending(objective, gradient, -image)
         n_groups, n_pairs = products.shape[:2]
         Sg, Zg = products[:, :, 2, 0, None], products[:, :, 1, 0, None]
         gamma = (self._D[:, -1] / self._YZ[:, -1, -1])[:, None, None]
         u = self._inv_R @ Sg  # R^-1 S^T g
         inner = self._D[..., None] * u + gamma * (self._YZ @ u - Zg)
-        # The weights of y, z, s in H g beyond gamma P g.
-        weights = np.zeros((n_groups, 1, n_pairs, 3))
-        weights[:, 0, :, 1:] = np.concatenate(
+        # The weights of y, z, s in H g beyond gamma P g, in their slots.
+        weights = np.zeros((n_groups, 1, capacity, 3))
+        weights[:, 0, slots, 1:] = np.concatenate(
             [-gamma * u, np.swapaxes(self._inv_R, 1, 2) @ inner], axis=2
         )
         weights = pxp.reshape(bk.params(objective.spread_host(weights)), (n_columns, 1, -1))
         Hg = objective.spread(gamma[:, 0, 0])[:, None] * image + pxp.reshape(
-            weights @ pxp.reshape(pairs, (n_columns, 3 * n_pairs, width)), gradient.shape
+            weights @ stored, gradient.shape
         )
         return descending(objective, gradient, -Hg)
 

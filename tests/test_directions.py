@@ -112,6 +112,26 @@ def test_lbfgs_direction_is_the_two_loop_recursion_per_group(
     np.testing.assert_allclose(slope, np.einsum("gi,gi->g", g, expected))
 
 
+@pytest.mark.parametrize("bad", [2, 7])
+def test_lbfgs_skips_a_pair_long_after_its_memory_filled(bad):
+    """Pairs come and go through the memory's slots several times over (3
+    kept of 9); a pair of negative curvature among them leaves no trace: the
+    direction is the recursion over the last three others."""
+    objective, _, theta = _objective(4, "ovr", True, "plain")
+    rng = np.random.default_rng(5)
+    metric = _metric(rng, theta.shape[1], True)
+    steps, changes = _quadratic_pairs(objective, theta.shape, 9, rng)
+    changes[bad] = changes[bad].copy()
+    changes[bad][1] = -steps[bad][1]  # group 1: s^T y = -|s|^2
+    lbfgs = LBFGS(memory=3)
+    g = rng.normal(size=theta.shape)
+    gradients = _feed(lbfgs, objective, g, steps, changes, metric)
+    direction, _ = lbfgs.direction(objective, gradients[-1], metric)
+    keep = [i for i in range(9) if i != bad][-3:]
+    expected = _expected(steps, gradients, metric, 4, theta.shape[1], keep)
+    np.testing.assert_allclose(direction, expected.reshape(theta.shape), rtol=1e-10)
+
+
 @pytest.mark.parametrize("bad", [0, 2])
 def test_lbfgs_skips_a_pair_of_negative_curvature(bad):
     """A pair with s^T y <= 0 in any group is stored for none (the first pair
