@@ -57,8 +57,8 @@ _SAMPLE_ROWS = 8
 # stored entries, on sparse X), whatever the budget allows: directions are
 # then off by at most about 30 % ((1 +- 1/8)^2), which the first pairs
 # correct. On 30,000 x 40 make_classification data, 90-98 % of one class
-# (four seeds each; 98 % with balanced class weights), 18,000 rows took 5 ms
-# of 23; with 2,560 rows the fits took 0.80-0.90 times as long, with as many
+# (four seeds each; 98 % with balanced class weights), 18,000 rows took about
+# 4 ms of 23; with 2,560 rows the fits took 0.80-0.90 times as long, with as many
 # iterations or one more. Collinear 100,000 x 60 float32 then takes 8
 # iterations instead of 9. Dense data with more than about 75 features is
 # not affected: the budget affords fewer rows than this there.
