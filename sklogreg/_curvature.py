@@ -108,12 +108,15 @@ def curvature_rows(
     # Eigenvalues and an inverse of a d x d matrix cost about 10 d^3 flops;
     # each row's products cost its entries times n_features per weight column.
     inverses = 10 * n_groups * size**3
-    per_row = n_weights * stored_entries(X) / max(n_samples, 1) * n_features
+    entries_per_row = stored_entries(X) / max(n_samples, 1)
+    per_row = n_weights * entries_per_row * n_features
     if inverses + per_row * n_samples <= budget:
         return n_samples
     if per_row == 0:  # an empty X: no rows to sample, and the inverses too costly
         return 0
-    rows = min(int((budget - inverses) // per_row), sample_ceiling(X))
+    rows = min(
+        int((budget - inverses) // per_row), sample_ceiling(n_features, entries_per_row)
+    )
     rows = max(rows, sample_floor(n_features))
     sample_budget = max(budget, per_entry * stored_entries(X))
     if rows >= n_samples or inverses + rows * per_row > sample_budget:
@@ -121,13 +124,12 @@ def curvature_rows(
     return rows
 
 
-def sample_ceiling(X):
+def sample_ceiling(n_features, entries_per_row):
     """The most rows a sampled estimate of the curvature takes, whatever the
-    budget allows: ``_SAMPLE_ROWS_MAX`` per feature, or as many rows as hold
-    that many rows' worth of stored entries per feature where ``X`` is sparse."""
-    n_samples, n_features = X.shape
-    density = stored_entries(X) / max(n_samples * n_features, 1)
-    return int(_SAMPLE_ROWS_MAX * n_features / max(density, 1 / max(n_samples, 1)))
+    budget allows: as many as hold ``_SAMPLE_ROWS_MAX`` dense rows' worth of
+    stored entries per feature (``_SAMPLE_ROWS_MAX`` per feature on dense
+    ``X``; more on sparse ``X``, whose rows hold ``entries_per_row`` > 0)."""
+    return int(_SAMPLE_ROWS_MAX * n_features**2 / entries_per_row)
 
 
 def sample_floor(n_features):

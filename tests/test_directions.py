@@ -112,41 +112,32 @@ def test_lbfgs_direction_is_the_two_loop_recursion_per_group(
     np.testing.assert_allclose(slope, np.einsum("gi,gi->g", g, expected))
 
 
-@pytest.mark.parametrize("bad", [2, 7])
-def test_lbfgs_skips_a_pair_long_after_its_memory_filled(bad):
-    """Pairs come and go through the memory's slots several times over (3
-    kept of 9); a pair of negative curvature among them leaves no trace: the
-    direction is the recursion over the last three others."""
+@pytest.mark.parametrize(
+    "seed, n_pairs, memory, bad",
+    [
+        (3, 4, 10, 0),  # the first pair
+        (3, 4, 10, 2),  # a later one
+        # Pairs come and go through the memory's slots several times over (3
+        # kept of 9): a skipped pair long after the memory filled, early or
+        # inside the last window, leaves no trace either.
+        (5, 9, 3, 2),
+        (5, 9, 3, 7),
+    ],
+)
+def test_lbfgs_skips_a_pair_of_negative_curvature(seed, n_pairs, memory, bad):
+    """A pair with s^T y <= 0 in any group is stored for none; the direction
+    is the recursion over the last ``memory`` others."""
     objective, _, theta = _objective(4, "ovr", True, "plain")
-    rng = np.random.default_rng(5)
+    rng = np.random.default_rng(seed)
     metric = _metric(rng, theta.shape[1], True)
-    steps, changes = _quadratic_pairs(objective, theta.shape, 9, rng)
+    steps, changes = _quadratic_pairs(objective, theta.shape, n_pairs, rng)
     changes[bad] = changes[bad].copy()
     changes[bad][1] = -steps[bad][1]  # group 1: s^T y = -|s|^2
-    lbfgs = LBFGS(memory=3)
+    lbfgs = LBFGS(memory=memory)
     g = rng.normal(size=theta.shape)
     gradients = _feed(lbfgs, objective, g, steps, changes, metric)
     direction, _ = lbfgs.direction(objective, gradients[-1], metric)
-    keep = [i for i in range(9) if i != bad][-3:]
-    expected = _expected(steps, gradients, metric, 4, theta.shape[1], keep)
-    np.testing.assert_allclose(direction, expected.reshape(theta.shape), rtol=1e-10)
-
-
-@pytest.mark.parametrize("bad", [0, 2])
-def test_lbfgs_skips_a_pair_of_negative_curvature(bad):
-    """A pair with s^T y <= 0 in any group is stored for none (the first pair
-    or a later one); the direction is the recursion over the others."""
-    objective, _, theta = _objective(4, "ovr", True, "plain")
-    rng = np.random.default_rng(3)
-    metric = _metric(rng, theta.shape[1], True)
-    steps, changes = _quadratic_pairs(objective, theta.shape, 4, rng)
-    changes[bad] = changes[bad].copy()
-    changes[bad][1] = -steps[bad][1]  # group 1: s^T y = -|s|^2
-    lbfgs = LBFGS(memory=10)
-    g = rng.normal(size=theta.shape)
-    gradients = _feed(lbfgs, objective, g, steps, changes, metric)
-    direction, _ = lbfgs.direction(objective, gradients[-1], metric)
-    keep = [i for i in range(4) if i != bad]
+    keep = [i for i in range(n_pairs) if i != bad][-memory:]
     expected = _expected(steps, gradients, metric, 4, theta.shape[1], keep)
     np.testing.assert_allclose(direction, expected.reshape(theta.shape), rtol=1e-10)
 
