@@ -152,13 +152,30 @@ class Objective:
         bk = self.backend
         return bk.collect(bk.dot(R.T, self.X), bk.xp.sum(R, axis=0))
 
-    def gradient(self, coef, raw_gradient):
+    def raw_at(self, coef, intercept):
+        """:meth:`raw_prediction`, without a pass over ``X`` where ``coef``
+        is zero (a cold start)."""
+        bk = self.backend
+        if not bk.surely(coef == 0):
+            return self.raw_prediction(coef, intercept)
+        shape = (self.X.shape[0], self.loss.n_columns)
+        return bk.xp.zeros(shape, dtype=coef.dtype, device=bk.device) + intercept
+
+    def residual(self, raw_gradient):
+        """The row weights of the gradient's product with ``X``: the sample
+        weights times the loss's per-row derivative."""
+        return self.sample_weight * raw_gradient
+
+    def gradient(self, coef, raw_gradient, backward=None):
         """Gradient wrt ``(coef, intercept)`` and its infinity norm per group.
 
-        ``raw_gradient`` is the loss's per-row derivative. The norm is the
-        quantity scikit-learn's lbfgs compares with ``tol``.
+        ``raw_gradient`` is the loss's per-row derivative; ``backward``, its
+        :meth:`backward` product, if the caller has it (see :meth:`residual`).
+        The norm is the quantity scikit-learn's lbfgs compares with ``tol``.
         """
-        grad_coef, grad_intercept = self.backward(self.sample_weight * raw_gradient)
+        if backward is None:
+            backward = self.backward(self.residual(raw_gradient))
+        grad_coef, grad_intercept = backward
         grad_coef = grad_coef + self._l2_reg_strength * coef
         return grad_coef, grad_intercept, self.params_max(grad_coef, grad_intercept)
 

@@ -57,7 +57,7 @@ def solve(
     confirm=False,
     verbose=0,
     monitor=None,
-    raw=None,
+    start=None,
 ):
     """Minimize ``objective`` from ``(coef, intercept)``.
 
@@ -99,8 +99,11 @@ def solve(
         Called after every iteration as ``monitor(n_iter, current)``, where
         ``current()`` returns the host ``(coef, intercept)`` of all groups;
         a true return value stops every running group ("callback").
-    raw : array of shape (n_samples, n_columns) or None
-        ``X coef^T + intercept`` at the start, if the caller has it.
+    start : tuple or None
+        What the caller has at the start, if anything: ``X coef^T +
+        intercept``, the loss's per-row derivatives and probabilities there
+        (``loss.gradient``) and their
+        :meth:`~sklogreg._objective.Objective.backward` product.
 
     Returns
     -------
@@ -108,7 +111,7 @@ def solve(
     """
     result = SolverResult(coef, intercept, objective.n_groups)
     theta = coordinates.from_coef(coef, intercept)
-    state = SolverState(objective, coordinates, theta, directions, raw)
+    state = SolverState(objective, coordinates, theta, directions, start)
     for n_iter in range(max_iter + 1):
         state.evaluate()
         if n_iter == 0:
@@ -180,7 +183,7 @@ def solve_with(
     SolverResult
     """
     X, fit_intercept, bk = objective.X, objective.fit_intercept, objective.backend
-    raw = None
+    start = None
     if solver == "gd":
         coordinates = Coordinates.identity(
             X.shape[1], fit_intercept=fit_intercept, backend=bk
@@ -193,37 +196,22 @@ def solve_with(
     else:
         if isinstance(null_basis, str):
             null_basis = null_directions(X, bk, fit_intercept=fit_intercept)
-        weights = objective.scaling_weights()
-        if np.any(coef != 0):  # a warm start: the curvature there (and its raw
-            # prediction, which the loop then needs not compute again)
-            (raw,) = bk.keep(
-                objective.raw_prediction(bk.params(coef), bk.params(intercept))
-            )
-            weights = objective.scaling_weights(objective.loss.gradient(raw)[1])
-        # BFGS, which keeps every pair, starts from the whole inverse
-        # curvature wherever it is affordable; L-BFGS where it is ill-conditioned.
-        size = objective.group_size * (X.shape[1] + fit_intercept)
-        bfgs = dense_affordable(X, objective.n_groups, size, objective.loss.n_columns)
-        coordinates = Coordinates.jacobi(
-            X,
-            weights,
-            objective.l2_reg_strength,
-            group_size=objective.group_size,
-            fit_intercept=fit_intercept,
-            backend=bk,
-            null_basis=null_basis,
-            dense=True if bfgs else "ill-conditioned",
-        )
-        directions, step = (BFGS() if bfgs else LBFGS()), None
-        rescale_every = _RESCALE_EVERY
+        if np.any(coef != 0):  # a warm start: the loop's first derivatives
+            start = _derivatives(objective, coef, intercept)
         if (
-            bfgs
-            and coordinates.inverse is not None
-            and _curvature.refresh_affordable(
-                X, objective.loss.n_columns, objective.group_size
-            )
+            start is not None
+            and null_basis is None  # else the start loses its invisible components
+            and _converged(objective, coef, start, options["tol"])
         ):
-            rescale_every = _REFRESH_EVERY
+            # No step will be taken (the next C of a path often starts where
+            # tol is met already): the scaling's pass over X is not needed.
+            coordinates = Coordinates.identity(
+                X.shape[1], fit_intercept=fit_intercept, backend=bk
+            )
+            directions, rescale_every = LBFGS(), None
+        else:
+            coordinates, directions, rescale_every = _scaled(objective, start, null_basis)
+        step = None
     return solve(
         objective,
         coordinates,
@@ -233,9 +221,54 @@ def solve_with(
         directions=directions,
         rescale_every=rescale_every,
         confirm=solver != "gd",
-        raw=raw,
+        start=start,
         **options,
     )
+
+
+def _scaled(objective, start, null_basis):
+    """``"lbfgs"``'s coordinates, directions and rescaling period, with the
+    curvature at ``start`` (None: a cold start, the curvature's bound)."""
+    X, fit_intercept, bk = objective.X, objective.fit_intercept, objective.backend
+    weights = objective.scaling_weights(None if start is None else start[2])
+    # BFGS, which keeps every pair, starts from the whole inverse curvature
+    # wherever it is affordable; L-BFGS where it is ill-conditioned.
+    size = objective.group_size * (X.shape[1] + fit_intercept)
+    bfgs = dense_affordable(X, objective.n_groups, size, objective.loss.n_columns)
+    coordinates = Coordinates.jacobi(
+        X,
+        weights,
+        objective.l2_reg_strength,
+        group_size=objective.group_size,
+        fit_intercept=fit_intercept,
+        backend=bk,
+        null_basis=null_basis,
+        dense=True if bfgs else "ill-conditioned",
+    )
+    rescale_every = _RESCALE_EVERY
+    if (
+        bfgs
+        and coordinates.inverse is not None
+        and _curvature.refresh_affordable(X, objective.loss.n_columns, objective.group_size)
+    ):
+        rescale_every = _REFRESH_EVERY
+    return coordinates, (BFGS() if bfgs else LBFGS()), rescale_every
+
+
+def _derivatives(objective, coef, intercept):
+    """:func:`solve`'s ``start`` at ``(coef, intercept)`` (host arrays)."""
+    bk = objective.backend
+    raw = objective.raw_prediction(bk.params(coef), bk.params(intercept))
+    # One persist (Dask) for the raw prediction and what the loss derives from it.
+    raw, raw_gradient, proba = bk.keep(raw, *objective.loss.gradient(raw))
+    return raw, raw_gradient, proba, objective.backward(objective.residual(raw_gradient))
+
+
+def _converged(objective, coef, start, tol):
+    """Whether every group's gradient norm at ``start`` is ``<= tol``."""
+    _, raw_gradient, _, backward = start
+    coef = objective.backend.params(coef)
+    return bool(np.all(objective.gradient(coef, raw_gradient, backward)[2] <= tol))
 
 
 def _iterate(state, result, learning_rate):

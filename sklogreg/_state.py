@@ -74,22 +74,17 @@ class SolverResult:
 class SolverState:
     """The running groups: their objective, coordinates, iterate and derivatives."""
 
-    def __init__(self, objective, coordinates, theta, directions, raw=None):
+    def __init__(self, objective, coordinates, theta, directions, start=None):
         self.objective, self.coordinates, self.theta = objective, coordinates, theta
         self.directions = directions
         self.backend = objective.backend
         self.groups = np.arange(objective.n_groups)
-        coef, intercept = coordinates.to_coef(theta)
-        if raw is not None:  # the caller's, at the same predictions
-            self.raw = raw
-        elif self.backend.surely(coef == 0):  # a cold start: no pass over X
-            shape = (objective.X.shape[0], objective.loss.n_columns)
-            self.raw = self.backend.xp.zeros(
-                shape, dtype=coef.dtype, device=self.backend.device
-            )
-            self.raw = self.raw + intercept
+        # The caller's derivatives at the same predictions, for the first evaluate.
+        self._start = start
+        if start is not None:
+            self.raw = start[0]
         else:
-            self.raw = objective.raw_prediction(coef, intercept)
+            self.raw = objective.raw_at(*coordinates.to_coef(theta))
         # Groups whose line search found no decrease, or whose fixed step would
         # have raised the objective: they did not move, and stop.
         self.stalled = np.zeros(objective.n_groups, dtype=bool)
@@ -102,13 +97,18 @@ class SolverState:
     def evaluate(self):
         """Derivatives at the iterate: per-row ones, the gradient and its norm."""
         bk, objective = self.backend, self.objective
-        # One persist (Dask) for the raw prediction and what the loss derives from it.
-        self.raw, self.raw_gradient, self.proba = bk.keep(
-            self.raw, *objective.loss.gradient(self.raw)
-        )
+        backward = None
+        if self._start is not None:
+            self.raw, self.raw_gradient, self.proba, backward = self._start
+            self._start = None
+        else:
+            # One persist (Dask) for the raw prediction and what the loss derives from it.
+            self.raw, self.raw_gradient, self.proba = bk.keep(
+                self.raw, *objective.loss.gradient(self.raw)
+            )
         self.coef, _ = self.coordinates.to_coef(self.theta)
         self.grad_coef, self.grad_intercept, self.grad_norm = objective.gradient(
-            self.coef, self.raw_gradient
+            self.coef, self.raw_gradient, backward
         )
         self.gradient = self.coordinates.pullback(self.grad_coef, self.grad_intercept)
 

@@ -201,15 +201,18 @@ def test_default_fit_is_near_the_optimum(case):
     assert distance <= 1e-3
 
 
-def test_a_warm_start_with_invisible_components_returns_them_removed():
-    """Even when the start already meets tol: the fit reports the point it checked."""
+@pytest.mark.parametrize("size", [0.5, 0.05])
+def test_a_warm_start_with_invisible_components_returns_them_removed(size):
+    """Even when the start already meets tol (with the smaller components,
+    whose penalty gradient is 1e-4): the fit reports the point it checked."""
     rng = np.random.default_rng(6)
     A = rng.standard_normal((500, 3))
     X = np.column_stack([A, A[:, 0]])
     y = (A @ [1.0, -1.0, 0.5] + rng.logistic(size=500) > 0).astype(int)
     coef, intercept, _ = reference_fit(X, y, multi_class="ovr")
     model = ScratchLogisticRegression(warm_start=True, tol=1e-3)
-    model.coef_ = coef + [[0.5, 0.0, 0.0, -0.5]]  # invisible: columns 0 and 3 are equal
+    # Invisible: columns 0 and 3 are equal.
+    model.coef_ = coef + [[size, 0.0, 0.0, -size]]
     model.intercept_ = intercept.copy()
     model.fit(X, y)
     assert model.n_iter_[0] == 0

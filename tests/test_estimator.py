@@ -12,6 +12,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+import sklogreg._coordinates
 from sklogreg import ScratchLogisticRegression
 
 from ._helpers import relative_error
@@ -70,13 +71,20 @@ def test_plain_gradient_descent_reaches_the_same_optimum(iris):
     assert np.all(np.diff(gd.loss_curve_) <= 1e-15)
 
 
-def test_warm_start_from_optimum_stops_at_once(iris):
+def test_warm_start_from_optimum_stops_at_once(iris, monkeypatch):
+    """Without deriving the solver's scaling (a pass over X no step uses)."""
     X, y = iris
     clf = ScratchLogisticRegression(warm_start=True).fit(X, y)
     coef = clf.coef_.copy()
+
+    def jacobi(*args, **kwargs):
+        raise AssertionError("the scaling was derived for a fit that takes no step")
+
+    monkeypatch.setattr(sklogreg._coordinates.Coordinates, "jacobi", jacobi)
     clf.fit(X, y)
     np.testing.assert_array_equal(clf.n_iter_, 0)
     np.testing.assert_array_equal(clf.coef_, coef)
+    assert clf.stop_reason_ == ["converged"] * 3
 
 
 def test_pipeline_grid_search_and_cross_validation():
