@@ -138,10 +138,16 @@ class Objective:
         """``X @ coef.T + intercept``, ``(n_samples, n_columns)``."""
         return self.backend.dot(self.X, coef.T) + intercept
 
-    def value(self, raw_prediction, coef):
-        """The objective per group."""
+    def value(self, raw_prediction, coef, loss=None):
+        """The objective per group; ``loss``: its loss part, if known (host)."""
+        if loss is None:
+            loss = self.weighted_sum(self.loss.value(raw_prediction))
+        return loss + self.penalty(coef)
+
+    def penalty(self, coef):
+        """The penalty part of the objective per group (host)."""
         penalty = 0.5 * self.l2_reg_strength * self.backend.host(self.params_rows(coef))
-        return self.weighted_sum(self.loss.value(raw_prediction)) + self.group_sum(penalty)
+        return self.group_sum(penalty)
 
     def params_rows(self, coef):
         """``||coef_k||^2`` per column (parameter side)."""

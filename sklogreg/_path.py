@@ -126,7 +126,7 @@ def _solve_path(X, columns, Cs, backend, options, coupled, on_C):
     coef = np.zeros((n_columns, X.shape[1]), dtype=backend.host_dtype)
     intercept = np.zeros(n_columns, dtype=backend.host_dtype)
     outputs = {"coef": [], "intercept": [], "n_iter": [], "stop_reason": []}
-    null_basis = None
+    null_basis = start = None
     if options["solver"] != "gd":  # found once for every C
         null_basis = null_directions(X, backend, fit_intercept=options["fit_intercept"])
     for C in Cs:
@@ -144,9 +144,14 @@ def _solve_path(X, columns, Cs, backend, options, coupled, on_C):
             tol=options["tol"],
             max_iter=options["max_iter"],
             null_basis=null_basis,
+            # Each C starts where the last stopped: what is known there (the
+            # predictions, the loss and the gradient's product with X) does
+            # not depend on C, so the start costs no pass over X.
+            start=start,
+            keep_final=True,
         )
         result = solve() if on_C is None else on_C(C, solve)
-        coef, intercept = result.coef, result.intercept
+        coef, intercept, start = result.coef, result.intercept, result.final
         if options["verbose"]:
             converged = np.mean(result.stop_reason == "converged")
             print(

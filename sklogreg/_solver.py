@@ -28,7 +28,7 @@ from ._bfgs import BFGS, dense_affordable
 from ._collinear import null_directions
 from ._coordinates import Coordinates
 from ._directions import LBFGS, SteepestDescent
-from ._state import _STALE_STEP, SolverResult, SolverState
+from ._state import _STALE_STEP, SolverResult, SolverState, Start
 from ._steps import fixed_step, line_search, lipschitz
 
 # Iterations between re-derivations of the diagonal scaling from the current
@@ -58,6 +58,7 @@ def solve(
     verbose=0,
     monitor=None,
     start=None,
+    keep_final=False,
 ):
     """Minimize ``objective`` from ``(coef, intercept)``.
 
@@ -99,24 +100,24 @@ def solve(
         Called after every iteration as ``monitor(n_iter, current)``, where
         ``current()`` returns the host ``(coef, intercept)`` of all groups;
         a true return value stops every running group ("callback").
-    start : tuple or None
-        What the caller has at the start, if anything: ``X coef^T +
-        intercept``, the loss's per-row derivatives and probabilities there
-        (``loss.gradient``) and their
-        :meth:`~sklogreg._objective.Objective.backward` product.
+    start : Start or None
+        What the caller knows at the start, if anything.
+    keep_final : bool
+        Keep what is known where each group stops (``result.final``), for
+        a solve at another ``C`` to start there.
 
     Returns
     -------
     SolverResult
     """
-    result = SolverResult(coef, intercept, objective.n_groups)
+    result = SolverResult(coef, intercept, objective.n_groups, keep_final)
     theta = coordinates.from_coef(coef, intercept)
     state = SolverState(objective, coordinates, theta, directions, start)
     for n_iter in range(max_iter + 1):
         state.evaluate()
         if n_iter == 0:
             # Later values are tracked through the exact change of each step.
-            state.value = objective.value(state.raw, state.coef)
+            state.value = state.first_value()
             result.value[:] = state.value
             result.loss_curve.append(float(state.value.sum()))
         stop = (
@@ -160,7 +161,15 @@ def solve(
 
 
 def solve_with(
-    objective, coef, intercept, *, solver, learning_rate, null_basis="auto", **options
+    objective,
+    coef,
+    intercept,
+    *,
+    solver,
+    learning_rate,
+    null_basis="auto",
+    start=None,
+    **options,
 ):
     """Minimize ``objective`` with the estimator's ``solver``.
 
@@ -178,12 +187,15 @@ def solve_with(
     the textbook algorithm, is left as it is: with an intercept its steps
     too acquire such components, while the intercept is still off.
 
+    ``start``: what the caller knows at ``(coef, intercept)``
+    (:class:`~sklogreg._state.Start`, say the ``final`` of a solve at
+    another ``C`` that stopped there), or None.
+
     Returns
     -------
     SolverResult
     """
     X, fit_intercept, bk = objective.X, objective.fit_intercept, objective.backend
-    start = None
     if solver == "gd":
         coordinates = Coordinates.identity(
             X.shape[1], fit_intercept=fit_intercept, backend=bk
@@ -196,7 +208,7 @@ def solve_with(
     else:
         if isinstance(null_basis, str):
             null_basis = null_directions(X, bk, fit_intercept=fit_intercept)
-        if np.any(coef != 0):  # a warm start: the loop's first derivatives
+        if start is None and np.any(coef != 0):  # a warm start: the loop's first
             start = _derivatives(objective, coef, intercept)
         if (
             start is not None
@@ -230,7 +242,7 @@ def _scaled(objective, start, null_basis):
     """``"lbfgs"``'s coordinates, directions and rescaling period, with the
     curvature at ``start`` (None: a cold start, the curvature's bound)."""
     X, fit_intercept, bk = objective.X, objective.fit_intercept, objective.backend
-    weights = objective.scaling_weights(None if start is None else start[2])
+    weights = objective.scaling_weights(None if start is None else start.proba)
     # BFGS, which keeps every pair, starts from the whole inverse curvature
     # wherever it is affordable; L-BFGS where it is ill-conditioned.
     size = objective.group_size * (X.shape[1] + fit_intercept)
@@ -261,14 +273,15 @@ def _derivatives(objective, coef, intercept):
     raw = objective.raw_prediction(bk.params(coef), bk.params(intercept))
     # One persist (Dask) for the raw prediction and what the loss derives from it.
     raw, raw_gradient, proba = bk.keep(raw, *objective.loss.gradient(raw))
-    return raw, raw_gradient, proba, objective.backward(objective.residual(raw_gradient))
+    backward = objective.backward(objective.residual(raw_gradient))
+    return Start(raw, raw_gradient, proba, backward)
 
 
 def _converged(objective, coef, start, tol):
     """Whether every group's gradient norm at ``start`` is ``<= tol``."""
-    _, raw_gradient, _, backward = start
     coef = objective.backend.params(coef)
-    return bool(np.all(objective.gradient(coef, raw_gradient, backward)[2] <= tol))
+    norm = objective.gradient(coef, start.raw_gradient, start.backward)[2]
+    return bool(np.all(norm <= tol))
 
 
 def _iterate(state, result, learning_rate):

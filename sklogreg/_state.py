@@ -8,6 +8,7 @@ as it stops. The loop that moves the state is :mod:`sklogreg._solver`'s.
 """
 
 import functools
+from typing import NamedTuple
 
 import numpy as np
 
@@ -23,6 +24,26 @@ _MIN_RESCALE_GAP = 5
 STOP_REASONS = ("converged", "max_iter", "stalled", "learning_rate_too_large", "callback")
 
 
+class Start(NamedTuple):
+    """What is known at a solve's first iterate, without a pass over ``X``.
+
+    ``raw`` is ``X coef^T + intercept``; ``raw_gradient`` and ``proba`` the
+    loss's per-row derivatives and probabilities there (``loss.gradient``);
+    ``backward`` their :meth:`~sklogreg._objective.Objective.backward`
+    product, ``(R^T X, sum_i R_i)`` for the sample weights times
+    ``raw_gradient``; ``loss`` the loss part of the objective per group
+    (host), or None. None of them depends on the penalty: a solve of the
+    same rows at another ``C`` may start where one ended
+    (:attr:`SolverResult.final`).
+    """
+
+    raw: object
+    raw_gradient: object
+    proba: object
+    backward: tuple
+    loss: np.ndarray = None
+
+
 class SolverResult:
     """The solution and per-group diagnostics of a solve (host arrays).
 
@@ -35,19 +56,51 @@ class SolverResult:
         One of :data:`STOP_REASONS` per group.
     loss_curve : list of float
         Objective (summed over groups) before the first and after each iteration.
+    final : Start or None
+        With ``keep_final``, what is known where every group stopped, in the
+        order of the columns (else None).
     """
 
-    def __init__(self, coef, intercept, n_groups):
+    def __init__(self, coef, intercept, n_groups, keep_final=False):
         self.coef, self.intercept = np.array(coef), np.array(intercept)
         self.n_iter = np.zeros(n_groups, dtype=int)
         self.grad_norm = np.full(n_groups, np.inf)
         self.value = np.zeros(n_groups)
         self.stop_reason = np.full(n_groups, "", dtype=object)
         self.loss_curve = []
+        # Per store: the groups stopped and what is known where they stopped.
+        self._final = [] if keep_final else None
+
+    @property
+    def final(self):
+        if not self._final:
+            return None
+        (groups, first), *more = self._final
+        if not more:  # every group stopped at once, in order
+            return first
+        # Groups stopped at different iterations: theirs in the order of the groups.
+        bk, size = self._backend, self._group_size
+        groups = np.concatenate([groups] + [g for g, _ in more])
+        order = np.argsort(groups)
+        columns = (order[:, None] * size + np.arange(size)).ravel()
+        starts = [first] + [start for _, start in more]
+        fields = []
+        for i, axis in ((0, 1), (1, 1), (2, 1)):  # row side: columns on axis 1
+            joined = bk.xp.concat([start[i] for start in starts], axis=axis)
+            fields.append(bk.take(joined, columns, axis=axis))
+        backward = tuple(
+            bk.take(bk.pxp.concat([start.backward[i] for start in starts]), columns, axis=0)
+            for i in range(2)
+        )
+        loss = np.concatenate([start.loss for start in starts])[order]
+        return Start(*fields, backward, loss)
 
     def store(self, state, done, reasons, n_iter):
         """Record the final state of the groups ``done`` (a mask over the running ones)."""
         groups = state.groups[done]
+        if self._final is not None:
+            self._final.append((groups, state.final(done)))
+            self._backend, self._group_size = state.backend, state.objective.group_size
         # Before the first step the start stays exactly as given, unless the
         # coordinates removed null components from it.
         if n_iter > 0 or state.coordinates.null_basis is not None:
@@ -80,7 +133,7 @@ class SolverState:
         self.backend = objective.backend
         self.groups = np.arange(objective.n_groups)
         # The caller's derivatives at the same predictions, for the first evaluate.
-        self._start = start
+        self._start, self._loss = start, None
         if start is not None:
             self.raw = start[0]
         else:
@@ -97,20 +150,36 @@ class SolverState:
     def evaluate(self):
         """Derivatives at the iterate: per-row ones, the gradient and its norm."""
         bk, objective = self.backend, self.objective
-        backward = None
-        if self._start is not None:
-            self.raw, self.raw_gradient, self.proba, backward = self._start
+        if self._start is not None:  # the caller's: no pass over X
+            self.raw, self.raw_gradient, self.proba, self.backward, self._loss = self._start
             self._start = None
         else:
             # One persist (Dask) for the raw prediction and what the loss derives from it.
             self.raw, self.raw_gradient, self.proba = bk.keep(
                 self.raw, *objective.loss.gradient(self.raw)
             )
+            self.backward = objective.backward(objective.residual(self.raw_gradient))
         self.coef, _ = self.coordinates.to_coef(self.theta)
         self.grad_coef, self.grad_intercept, self.grad_norm = objective.gradient(
-            self.coef, self.raw_gradient, backward
+            self.coef, self.raw_gradient, self.backward
         )
         self.gradient = self.coordinates.pullback(self.grad_coef, self.grad_intercept)
+
+    def first_value(self):
+        """The objective per group at the first iterate (after :meth:`evaluate`)."""
+        return self.objective.value(self.raw, self.coef, self._loss)
+
+    def final(self, done):
+        """:class:`Start` of the groups ``done`` (a mask over the running ones)."""
+        objective, bk = self.objective, self.backend
+        loss = self.value - objective.penalty(self.coef)
+        arrays = (self.raw, self.raw_gradient, self.proba, *self.backward)
+        if not done.all():
+            columns, loss = objective.columns(np.flatnonzero(done)), loss[done]
+            rows = (bk.take(a, columns, axis=1) for a in arrays[:3])
+            arrays = (*rows, *(bk.take(a, columns, axis=0) for a in arrays[3:]))
+        raw, raw_gradient, proba, product, sums = arrays
+        return Start(raw, raw_gradient, proba, (product, sums), loss)
 
     def drop(self, done):
         """Keep only the groups not ``done`` (a mask over the running ones)."""
@@ -134,6 +203,7 @@ class SolverState:
                 for a in (self.raw, self.raw_gradient, self.proba)
             )
         )
+        self.backward = tuple(bk.take(a, columns, axis=0) for a in self.backward)
         self.groups, self.value = self.groups[keep], self.value[keep]
         self.grad_norm, self.stalled = self.grad_norm[keep], self.stalled[keep]
         self.too_large, self.certified = self.too_large[keep], self.certified[keep]

@@ -14,6 +14,8 @@ from sklogreg._coordinates import Coordinates
 from sklogreg._directions import LBFGS
 from sklogreg._loss import MultinomialLoss
 from sklogreg._multiclass import build_objective
+from sklogreg._objective import Objective
+from sklogreg._solver import solve_with
 from sklogreg._state import SolverState
 from sklogreg._steps import lipschitz
 
@@ -244,3 +246,41 @@ def test_rescale_keeps_the_point_and_pulls_the_gradient_back(n_classes, multi_cl
     np.testing.assert_allclose(state.coef, coef, rtol=1e-12)
     np.testing.assert_allclose(pulled, state.gradient, rtol=1e-10, atol=1e-14)
     assert not np.allclose(pulled, before)
+
+
+@pytest.mark.parametrize("n_classes, multi_class", CASES)
+def test_a_solve_hands_on_what_a_fresh_evaluation_gives(n_classes, multi_class):
+    """``final`` (where each group stopped, gathered in column order, though
+    groups stop at different iterations) is what computing the predictions,
+    derivatives, gradient product and loss afresh at the solution gives; a
+    solve at another C started from it takes the same steps as one that
+    computes its start itself."""
+    objective, _, _ = _objective(n_classes, multi_class, True, "plain", C=30.0)
+    zeros = np.zeros((objective.loss.n_columns, P)), np.zeros(objective.loss.n_columns)
+    result = solve_with(
+        objective, *zeros, solver="lbfgs", learning_rate=None, tol=1e-6, max_iter=200,
+        keep_final=True,
+    )  # fmt: skip
+    if multi_class == "ovr" and n_classes > 2:
+        assert len(np.unique(result.n_iter)) > 1  # the groups stopped apart
+    final = result.final
+    raw = objective.raw_prediction(result.coef, result.intercept)
+    raw_gradient, proba = objective.loss.gradient(raw)
+    product, sums = objective.backward(objective.residual(raw_gradient))
+    np.testing.assert_allclose(final.raw, raw, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(final.raw_gradient, raw_gradient, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(final.proba, proba, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(final.backward[0], product, rtol=1e-9, atol=1e-14)
+    np.testing.assert_allclose(final.backward[1], sums, rtol=1e-9, atol=1e-14)
+    loss = objective.value(raw, result.coef) - objective.penalty(result.coef)
+    np.testing.assert_allclose(final.loss, loss, rtol=1e-12)
+    weaker = Objective(
+        objective.X, objective.loss, objective.sample_weight,
+        objective.l2_reg_strength / 10, fit_intercept=True,
+    )  # fmt: skip
+    options = {"solver": "lbfgs", "learning_rate": None, "tol": 1e-8, "max_iter": 200}
+    handed = solve_with(weaker, result.coef, result.intercept, start=final, **options)
+    fresh = solve_with(weaker, result.coef, result.intercept, **options)
+    np.testing.assert_array_equal(handed.n_iter, fresh.n_iter)
+    np.testing.assert_allclose(handed.coef, fresh.coef, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(handed.loss_curve, fresh.loss_curve, rtol=1e-12)
