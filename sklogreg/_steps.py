@@ -37,7 +37,7 @@ def line_search(
         )
     bk = objective.backend
     # The largest change of a raw prediction per unit step, per group.
-    peak = bk.host(bk.xp.max(bk.xp.abs(raw_direction), axis=0))
+    peak = bk.host(bk.column_max(bk.xp.abs(raw_direction)))
     peak = objective.group_max(peak)
     penalty = objective.penalty_along(coef, coef_direction)
     curvature = objective.curvature_along(proba, raw_direction, penalty)
@@ -115,7 +115,7 @@ def _reach(raw, raw_direction, objective):
     reach = xp.abs(raw_direction) / xp.where(size > _TRUST, size, _TRUST)
     if objective.weightless_rows is not None:
         reach = xp.where(objective.weightless_rows, 0.0, reach)
-    return objective.group_max(objective.backend.host(xp.max(reach, axis=0)))
+    return objective.group_max(objective.backend.host(objective.backend.column_max(reach)))
 
 
 def fixed_step(

@@ -284,3 +284,20 @@ def test_a_solve_hands_on_what_a_fresh_evaluation_gives(n_classes, multi_class):
     np.testing.assert_array_equal(handed.n_iter, fresh.n_iter)
     np.testing.assert_allclose(handed.coef, fresh.coef, rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(handed.loss_curve, fresh.loss_curve, rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(1000, 1), (1000, 5), (100, 5), (7, 3), (0, 3)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_reductions_over_rows_are_numpys(shape, dtype):
+    """The backend's sums and maxima over rows (products, or a reduction per
+    column, on narrow NumPy arrays) equal NumPy's own reductions."""
+    A = np.random.default_rng(3).standard_normal(shape).astype(dtype)
+    backend = Backend(A)
+    sums = backend.column_sums(A)
+    assert sums.shape == (shape[1],) and sums.dtype == dtype
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(sums, A.sum(axis=0), rtol=rtol, atol=rtol * np.sqrt(len(A)))
+    if len(A):
+        maxima = backend.column_max(A)
+        assert maxima.shape == (shape[1],) and maxima.dtype == dtype
+        np.testing.assert_array_equal(maxima, A.max(axis=0))
