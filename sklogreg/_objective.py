@@ -158,15 +158,6 @@ class Objective:
         bk = self.backend
         return bk.collect(bk.dot(R.T, self.X), bk.column_sums(R))
 
-    def raw_at(self, coef, intercept):
-        """:meth:`raw_prediction`, without a pass over ``X`` where ``coef``
-        is zero (a cold start)."""
-        bk = self.backend
-        if not bk.surely(coef == 0):
-            return self.raw_prediction(coef, intercept)
-        shape = (self.X.shape[0], self.loss.n_columns)
-        return bk.xp.zeros(shape, dtype=coef.dtype, device=bk.device) + intercept
-
     def residual(self, raw_gradient):
         """The row weights of the gradient's product with ``X``: the sample
         weights times the loss's per-row derivative."""

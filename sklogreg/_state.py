@@ -84,16 +84,16 @@ class SolverResult:
         order = np.argsort(groups)
         columns = (order[:, None] * size + np.arange(size)).ravel()
         starts = [first] + [start for _, start in more]
-        fields = []
-        for i, axis in ((0, 1), (1, 1), (2, 1)):  # row side: columns on axis 1
-            joined = bk.xp.concat([start[i] for start in starts], axis=axis)
-            fields.append(bk.take(joined, columns, axis=axis))
+        rows = (  # row side: columns on axis 1
+            bk.take(bk.xp.concat([start[i] for start in starts], axis=1), columns, axis=1)
+            for i in range(3)
+        )
         backward = tuple(
             bk.take(bk.pxp.concat([start.backward[i] for start in starts]), columns, axis=0)
             for i in range(2)
         )
         loss = np.concatenate([start.loss for start in starts])[order]
-        return Start(*fields, backward, loss)
+        return Start(*rows, backward, loss)
 
     def store(self, state, done, reasons, n_iter):
         """Record the final state of the groups ``done`` (a mask over the running ones)."""
@@ -134,10 +134,17 @@ class SolverState:
         self.groups = np.arange(objective.n_groups)
         # The caller's derivatives at the same predictions, for the first evaluate.
         self._start, self._loss = start, None
+        coef, intercept = coordinates.to_coef(theta)
         if start is not None:
-            self.raw = start[0]
+            self.raw = start.raw
+        elif self.backend.surely(coef == 0):  # a cold start: no pass over X
+            shape = (objective.X.shape[0], objective.loss.n_columns)
+            self.raw = self.backend.xp.zeros(
+                shape, dtype=coef.dtype, device=self.backend.device
+            )
+            self.raw = self.raw + intercept
         else:
-            self.raw = objective.raw_at(*coordinates.to_coef(theta))
+            self.raw = objective.raw_prediction(coef, intercept)
         # Groups whose line search found no decrease, or whose fixed step would
         # have raised the objective: they did not move, and stop.
         self.stalled = np.zeros(objective.n_groups, dtype=bool)
