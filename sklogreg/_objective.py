@@ -159,8 +159,7 @@ class Objective:
         return bk.collect(bk.dot(R.T, self.X), bk.column_sums(R))
 
     def residual(self, raw_gradient):
-        """The row weights of the gradient's product with ``X``: the sample
-        weights times the loss's per-row derivative."""
+        """The gradient's row weights: sample weights times ``raw_gradient``."""
         return self.sample_weight * raw_gradient
 
     def gradient(self, coef, raw_gradient, backward=None):

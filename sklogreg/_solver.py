@@ -110,7 +110,7 @@ def solve(
     -------
     SolverResult
     """
-    result = SolverResult(coef, intercept, objective.n_groups, keep_final)
+    result = SolverResult(coef, intercept, objective, keep_final)
     theta = coordinates.from_coef(coef, intercept)
     state = SolverState(objective, coordinates, theta, directions, start)
     for n_iter in range(max_iter + 1):
@@ -209,7 +209,8 @@ def solve_with(
         if isinstance(null_basis, str):
             null_basis = null_directions(X, bk, fit_intercept=fit_intercept)
         if start is None and np.any(coef != 0):  # a warm start: the loop's first
-            start = _derivatives(objective, coef, intercept)
+            raw = objective.raw_prediction(bk.params(coef), bk.params(intercept))
+            start = Start.at(objective, raw)
         if (
             start is not None
             and null_basis is None  # else the start loses its invisible components
@@ -265,16 +266,6 @@ def _scaled(objective, start, null_basis):
     ):
         rescale_every = _REFRESH_EVERY
     return coordinates, (BFGS() if bfgs else LBFGS()), rescale_every
-
-
-def _derivatives(objective, coef, intercept):
-    """:func:`solve`'s ``start`` at ``(coef, intercept)`` (host arrays)."""
-    bk = objective.backend
-    raw = objective.raw_prediction(bk.params(coef), bk.params(intercept))
-    # One persist (Dask) for the raw prediction and what the loss derives from it.
-    raw, raw_gradient, proba = bk.keep(raw, *objective.loss.gradient(raw))
-    backward = objective.backward(objective.residual(raw_gradient))
-    return Start(raw, raw_gradient, proba, backward)
 
 
 def _converged(objective, coef, start, tol):

@@ -43,6 +43,17 @@ class Start(NamedTuple):
     backward: tuple
     loss: np.ndarray = None
 
+    @classmethod
+    def at(cls, objective, raw):
+        """What :meth:`~sklogreg._objective.Objective.backward` and the loss
+        give at the predictions ``raw`` (the loss left out): one pass over ``X``."""
+        bk = objective.backend
+        # One persist (Dask) for the predictions and what the loss derives from them.
+        raw, raw_gradient, proba = bk.keep(raw, *objective.loss.gradient(raw))
+        return cls(
+            raw, raw_gradient, proba, objective.backward(objective.residual(raw_gradient))
+        )
+
 
 class SolverResult:
     """The solution and per-group diagnostics of a solve (host arrays).
@@ -61,29 +72,36 @@ class SolverResult:
         order of the columns (else None).
     """
 
-    def __init__(self, coef, intercept, n_groups, keep_final=False):
+    def __init__(self, coef, intercept, objective, keep_final=False):
         self.coef, self.intercept = np.array(coef), np.array(intercept)
+        n_groups = objective.n_groups
         self.n_iter = np.zeros(n_groups, dtype=int)
         self.grad_norm = np.full(n_groups, np.inf)
         self.value = np.zeros(n_groups)
         self.stop_reason = np.full(n_groups, "", dtype=object)
         self.loss_curve = []
-        # Per store: the groups stopped and what is known where they stopped.
+        self._objective = objective
+        # Per store, the groups stopped and a Start where they stopped; after
+        # the first look at ``final``, that Start of every group.
         self._final = [] if keep_final else None
 
     @property
     def final(self):
-        if not self._final:
-            return None
-        (groups, first), *more = self._final
+        """:class:`Start` where every group stopped, in the order of the
+        columns; None without ``keep_final``. Gathered once, at the first look."""
+        if isinstance(self._final, list):
+            self._final = self._gathered(self._final) if self._final else None
+        return self._final
+
+    def _gathered(self, pieces):
+        """One :class:`Start` from the ``(groups, Start)`` of every store."""
+        (groups, first), *more = pieces
         if not more:  # every group stopped at once, in order
             return first
         # Groups stopped at different iterations: theirs in the order of the groups.
-        bk, size = self._backend, self._group_size
-        groups = np.concatenate([groups] + [g for g, _ in more])
-        order = np.argsort(groups)
-        columns = (order[:, None] * size + np.arange(size)).ravel()
-        starts = [first] + [start for _, start in more]
+        bk, starts = self._objective.backend, [start for _, start in pieces]
+        order = np.argsort(np.concatenate([groups for groups, _ in pieces]))
+        columns = self._objective.columns(order)
         rows = (  # row side: columns on axis 1
             bk.take(bk.xp.concat([start[i] for start in starts], axis=1), columns, axis=1)
             for i in range(3)
@@ -100,7 +118,6 @@ class SolverResult:
         groups = state.groups[done]
         if self._final is not None:
             self._final.append((groups, state.final(done)))
-            self._backend, self._group_size = state.backend, state.objective.group_size
         # Before the first step the start stays exactly as given, unless the
         # coordinates removed null components from it.
         if n_iter > 0 or state.coordinates.null_basis is not None:
@@ -156,16 +173,14 @@ class SolverState:
 
     def evaluate(self):
         """Derivatives at the iterate: per-row ones, the gradient and its norm."""
-        bk, objective = self.backend, self.objective
+        objective = self.objective
         if self._start is not None:  # the caller's: no pass over X
             self.raw, self.raw_gradient, self.proba, self.backward, self._loss = self._start
             self._start = None
         else:
-            # One persist (Dask) for the raw prediction and what the loss derives from it.
-            self.raw, self.raw_gradient, self.proba = bk.keep(
-                self.raw, *objective.loss.gradient(self.raw)
+            self.raw, self.raw_gradient, self.proba, self.backward, _ = Start.at(
+                objective, self.raw
             )
-            self.backward = objective.backward(objective.residual(self.raw_gradient))
         self.coef, _ = self.coordinates.to_coef(self.theta)
         self.grad_coef, self.grad_intercept, self.grad_norm = objective.gradient(
             self.coef, self.raw_gradient, self.backward
