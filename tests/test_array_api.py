@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn import config_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._array_api import device as array_device
 from sklearn.utils._array_api import get_namespace, move_to
 
@@ -269,3 +270,28 @@ def test_predict_in_another_namespace_is_refused():
         model = ScratchLogisticRegression().fit(torch.asarray(X), torch.asarray(y))
         with pytest.raises(ValueError, match="must use the same namespace"):
             model.predict(X)
+
+
+@pytest.mark.parametrize("namespace", NAMESPACE_PARAMS)
+def test_warm_starts_match_numpy(namespace):
+    """A warm start hands its derivatives to the loop, computed in X's
+    namespace: from a point short of the optimum (scaled coordinates) and
+    from the optimum (no step, no scaling), the same as NumPy's."""
+    X, y = standardized("iris")
+    to = NAMESPACES[namespace]
+    fits = []
+    for xp_fit in (False, True):
+        model = ScratchLogisticRegression(warm_start=True, tol=1e-8, max_iter=3)
+        data = (to(X), to(y)) if xp_fit else (X, y)
+        with config_context(array_api_dispatch=xp_fit):
+            with pytest.warns(ConvergenceWarning):
+                model.fit(*data)  # stopped short: three iterations
+            model.set_params(max_iter=1000).fit(*data)  # on from there
+            after = _host(model.coef_).copy(), _host(model.n_iter_).copy()
+            model.fit(*data)  # from the optimum
+        fits.append((*after, _host(model.coef_), _host(model.n_iter_)))
+    (coef, n_iter, again, n_again), (coef_xp, n_iter_xp, again_xp, n_again_xp) = fits
+    np.testing.assert_array_equal(n_iter_xp, n_iter)
+    np.testing.assert_allclose(coef_xp, coef, rtol=1e-8, atol=1e-10)
+    assert n_iter.min() > 0 and np.all(n_again == 0) and np.all(n_again_xp == 0)
+    np.testing.assert_array_equal(again_xp, coef_xp)

@@ -129,3 +129,19 @@ def test_fit_on_a_local_cluster():
     ):
         fitted = _dask_fit(X, y, multi_class="multinomial")
         _assert_same_fit(*fitted, reference, X)
+
+
+def test_warm_start_from_the_optimum_takes_no_step():
+    """The start's derivatives, computed on the chunks, already meet tol:
+    no step, no scaling, the coefficients as they were (and NumPy's)."""
+    X, y = standardized("breast_cancer")
+    reference = ScratchLogisticRegression(tol=1e-8).fit(X, y)
+    chunks = (CHUNK, X.shape[1])
+    data = da.from_array(X, chunks=chunks), da.from_array(y, chunks=CHUNK)
+    model = ScratchLogisticRegression(warm_start=True, tol=1e-8)
+    with config_context(array_api_dispatch=True):
+        coef = np.asarray(model.fit(*data).coef_.compute())
+        model.fit(*data)
+    np.testing.assert_array_equal(np.asarray(model.n_iter_.compute()), [0])
+    np.testing.assert_array_equal(np.asarray(model.coef_.compute()), coef)
+    assert_same_model(coef, np.asarray(model.intercept_.compute()), reference)
