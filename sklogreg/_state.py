@@ -54,6 +54,13 @@ class Start(NamedTuple):
             raw, raw_gradient, proba, objective.backward(objective.residual(raw_gradient))
         )
 
+    def take(self, backend, columns):
+        """This start for ``columns`` only (host indices), ``loss`` as it is:
+        the row-side arrays' columns, the products' rows."""
+        rows = (backend.take(a, columns, axis=1) for a in self[:3])
+        backward = tuple(backend.take(a, columns, axis=0) for a in self.backward)
+        return Start(*rows, backward, self.loss)
+
 
 class SolverResult:
     """The solution and per-group diagnostics of a solve (host arrays).
@@ -101,17 +108,12 @@ class SolverResult:
         # Groups stopped at different iterations: theirs in the order of the groups.
         bk, starts = self._objective.backend, [start for _, start in pieces]
         order = np.argsort(np.concatenate([groups for groups, _ in pieces]))
-        columns = self._objective.columns(order)
-        rows = (  # row side: columns on axis 1
-            bk.take(bk.xp.concat([start[i] for start in starts], axis=1), columns, axis=1)
-            for i in range(3)
+        joined = Start(
+            *(bk.xp.concat([start[i] for start in starts], axis=1) for i in range(3)),
+            tuple(bk.pxp.concat([start.backward[i] for start in starts]) for i in range(2)),
+            np.concatenate([start.loss for start in starts])[order],
         )
-        backward = tuple(
-            bk.take(bk.pxp.concat([start.backward[i] for start in starts]), columns, axis=0)
-            for i in range(2)
-        )
-        loss = np.concatenate([start.loss for start in starts])[order]
-        return Start(*rows, backward, loss)
+        return joined.take(bk, self._objective.columns(order))
 
     def store(self, state, done, reasons, n_iter):
         """Record the final state of the groups ``done`` (a mask over the running ones)."""
@@ -193,15 +195,15 @@ class SolverState:
 
     def final(self, done):
         """:class:`Start` of the groups ``done`` (a mask over the running ones)."""
-        objective, bk = self.objective, self.backend
-        loss = self.value - objective.penalty(self.coef)
-        arrays = (self.raw, self.raw_gradient, self.proba, *self.backward)
-        if not done.all():
-            columns, loss = objective.columns(np.flatnonzero(done)), loss[done]
-            rows = (bk.take(a, columns, axis=1) for a in arrays[:3])
-            arrays = (*rows, *(bk.take(a, columns, axis=0) for a in arrays[3:]))
-        raw, raw_gradient, proba, product, sums = arrays
-        return Start(raw, raw_gradient, proba, (product, sums), loss)
+        loss = self.value - self.objective.penalty(self.coef)
+        if done.all():
+            return self._current(loss)
+        columns = self.objective.columns(np.flatnonzero(done))
+        return self._current(loss[done]).take(self.backend, columns)
+
+    def _current(self, loss=None):
+        """:class:`Start` of the running groups at the iterate."""
+        return Start(self.raw, self.raw_gradient, self.proba, self.backward, loss)
 
     def drop(self, done):
         """Keep only the groups not ``done`` (a mask over the running ones)."""
@@ -219,13 +221,9 @@ class SolverState:
                 self.grad_intercept,
             )
         )
-        self.raw, self.raw_gradient, self.proba = bk.keep(
-            *(
-                bk.take(a, columns, axis=1)
-                for a in (self.raw, self.raw_gradient, self.proba)
-            )
-        )
-        self.backward = tuple(bk.take(a, columns, axis=0) for a in self.backward)
+        kept = self._current().take(bk, columns)
+        self.raw, self.raw_gradient, self.proba = bk.keep(*kept[:3])
+        self.backward = kept.backward
         self.groups, self.value = self.groups[keep], self.value[keep]
         self.grad_norm, self.stalled = self.grad_norm[keep], self.stalled[keep]
         self.too_large, self.certified = self.too_large[keep], self.certified[keep]
