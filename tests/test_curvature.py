@@ -99,9 +99,11 @@ def _split_entries(X):
 @pytest.mark.parametrize(
     "layout", ["dense", "csr_matrix", "csr_array", "duplicates", "non-canonical rows"]
 )
-def test_moments_over_row_blocks(monkeypatch, layout):
-    """Moments and Gram matrices summed over many row blocks, in every layout
-    of ``X``, are the ones written out on the whole dense ``X``."""
+@pytest.mark.parametrize("products", [True, False])
+def test_moments_over_row_blocks(monkeypatch, layout, products):
+    """Moments and Gram matrices summed over many row blocks (the last one
+    shorter), in every layout of ``X``, are the ones written out on the whole
+    dense ``X``, which the pass leaves as it was."""
     X, rng = _correlated(n=250)
     X[rng.random(X.shape) < 0.3] = 0.0
     weights = rng.uniform(0.1, 1.0, size=(len(X), 2))
@@ -115,15 +117,18 @@ def test_moments_over_row_blocks(monkeypatch, layout):
         data = sp.vstack([_split_entries(X[:10]), sp.csr_matrix(X[10:])], format="csr")
     if layout != "dense":
         assert data.has_canonical_format == (layout in ("csr_matrix", "csr_array"))
-    monkeypatch.setitem(sklogreg._backend._BLOCK_ENTRIES, "numpy", 64)  # 17+ blocks
+    before = data.copy()
+    monkeypatch.setitem(sklogreg._backend._BLOCK_ENTRIES, "numpy", 64)  # 16 blocks
     shift, first, second, total, gram = weighted_moments(
-        data, weights, Backend(data), products=True
+        data, weights, Backend(data), products=products
     )
+    assert (data != before).nnz == 0 if sp.issparse(data) else np.array_equal(data, before)
     centred = X - shift
     np.testing.assert_allclose(first, weights.T @ centred, rtol=1e-12)
     np.testing.assert_allclose(second, weights.T @ centred**2, rtol=1e-12)
     np.testing.assert_allclose(total, weights.sum(axis=0), rtol=1e-12)
-    for k in range(2):
+    assert (gram is None) == (not products)
+    for k in range(2 if products else 0):
         expected = centred.T @ (weights[:, k, None] * centred)
         np.testing.assert_allclose(gram[k], expected, rtol=1e-12, atol=1e-9)
 
