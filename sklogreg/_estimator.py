@@ -86,7 +86,11 @@ class ScratchLogisticRegression(
         iterate, unless the last step was small (no coordinate of the
         solver's centred and scaled parameters changed by more than ``tol``
         times the largest): a certificate met by a large step is confirmed
-        by the next iterate that meets the test, usually the next one.
+        by the next iterate that meets the test, usually the next one. And
+        the step that led there must have lowered the objective by at most
+        ``tol`` times its value (``tol**2`` where the value is below ``tol``):
+        where steps still take much off it, as on separable data with a weak
+        penalty, the fit goes on until one does not.
     multi_class : {"ovr", "multinomial"}, default="ovr"
         Strategy for three or more classes. Two classes are always one
         binary problem.

@@ -172,6 +172,7 @@ class SolverState:
         # The step that led here (None before the first), and whether the
         # gradient certificate held at an earlier iterate.
         self.last_step, self.certified = None, np.zeros(objective.n_groups, dtype=bool)
+        self.last_change = np.zeros(objective.n_groups)  # of the objective, by that step
 
     def evaluate(self):
         """Derivatives at the iterate: per-row ones, the gradient and its norm."""
@@ -227,7 +228,7 @@ class SolverState:
         self.groups, self.value = self.groups[keep], self.value[keep]
         self.grad_norm, self.stalled = self.grad_norm[keep], self.stalled[keep]
         self.too_large, self.certified = self.too_large[keep], self.certified[keep]
-        self.step_size = self.step_size[keep]
+        self.step_size, self.last_change = self.step_size[keep], self.last_change[keep]
         if self.last_step is not None:
             self.last_step = bk.take(self.last_step, columns, axis=0)
         self.directions.take(bk, columns, keep)
@@ -242,6 +243,20 @@ class SolverState:
             return np.ones(len(self.groups), dtype=bool)
         change = self.objective.params_max(self.last_step)
         return change <= tol * self.objective.params_max(self.theta)
+
+    def settled(self, tol):
+        """Per group: whether the last step lowered the objective by at most
+        ``tol`` times its value, or by at most ``tol**2`` where the value is
+        below ``tol`` (true before the first step).
+
+        Where the curvature is low along the way left to the optimum (data
+        separable but for a weak penalty), the certificate is met while each
+        step still takes a good share off the objective: a step that lowered
+        it by ``tol`` times itself leaves about that much to gain. The floor
+        keeps the test finite where a nearly absent penalty lets the
+        objective fall towards zero step after step.
+        """
+        return -self.last_change <= tol * np.maximum(self.value, tol)
 
     def scaling_is_stale(self, n_iter, every):
         """Whether to re-derive the scaling: periodically, or when steps say so.

@@ -235,25 +235,81 @@ def test_the_default_solver_stops_on_a_confirmed_certificate(name, multi_class):
     assert ours <= relative_error(_parameters(lbfgs.fit(X, y), multinomial), star)
 
 
-def test_a_certificate_lost_again_is_confirmed_by_the_next_iterate_that_meets_it():
-    """Iris's third one-vs-rest problem (C=1000, tol=1e-3): its gradient meets
-    ``tol``, rises above it, then meets it again. The fit stops there, at the
-    first confirmed certificate, without waiting for two certified iterates
-    in a row. Gradients from the objective's formula, not from the fit."""
-    X, y = standardized("iris")
-    C, tol, n_samples = 1000.0, 1e-3, len(y)
-    n_iter = ScratchLogisticRegression(C=C, tol=tol).fit(X, y).n_iter_[2]
-    target = (y == 2).astype(float)
-
-    def gradient_norm(max_iter):  # of the third problem at iterate max_iter
+def _iterates(X, y, C, tol, column, n_iter):
+    """Gradient norm and objective of problem ``column`` (one-vs-rest) at
+    iterates 0 to ``n_iter``, from the objective's formula, not the fit."""
+    target = (y == np.unique(y)[column]).astype(float)
+    norms, values = [], []
+    for max_iter in range(n_iter + 1):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             fit = ScratchLogisticRegression(C=C, tol=tol, max_iter=max_iter).fit(X, y)
-        coef, intercept = fit.coef_[2], fit.intercept_[2]
-        residual = expit(X @ coef + intercept) - target
-        gradient = X.T @ residual / n_samples + coef / (C * n_samples)
-        return max(np.abs(gradient).max(), abs(residual.mean()))
+        coef, intercept = fit.coef_[column], fit.intercept_[column]
+        z = X @ coef + intercept
+        residual = expit(z) - target
+        gradient = X.T @ residual / len(y) + coef / (C * len(y))
+        norms.append(max(np.abs(gradient).max(), abs(residual.mean())))
+        penalty = coef @ coef / (2 * C * len(y))
+        values.append(np.mean(np.logaddexp(0, z) - target * z) + penalty)
+    return np.array(norms), np.array(values)
 
-    certified = np.array([gradient_norm(k) <= tol for k in range(1, n_iter + 1)])
-    assert certified[-1] and certified.sum() == 2
-    assert not certified[-2]  # the gradient rose above tol in between
+
+def test_a_certificate_lost_again_is_confirmed_by_the_next_iterate_that_meets_it():
+    """Iris's third one-vs-rest problem (C=1000, tol=1e-3): its gradient meets
+    ``tol``, rises above it, then meets it again, after a step that still
+    lowered the objective by more than ``tol`` times itself. The fit stops at
+    the first iterate that meets the test after an earlier one did, reached
+    by a step that lowered the objective by at most ``tol`` times itself."""
+    X, y = standardized("iris")
+    C, tol = 1000.0, 1e-3
+    n_iter = ScratchLogisticRegression(C=C, tol=tol).fit(X, y).n_iter_[2]
+    norms, values = _iterates(X, y, C, tol, 2, n_iter + 2)
+    certified = norms <= tol
+    drop = np.r_[0.0, values[:-1] - values[1:]]
+    settled = drop <= tol * np.maximum(values, tol)
+    earlier = np.cumsum(certified) - certified > 0
+    stops = np.flatnonzero(certified & earlier & settled)
+    assert stops[0] == n_iter
+    first = np.flatnonzero(certified)[0]
+    assert not certified[first:n_iter].all()  # the gradient rose above tol in between
+    assert not settled[first:n_iter].all()  # and a certified step did not settle
+
+
+def _separable(n_samples, n_features):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n_samples, n_features))
+    return X, (X @ rng.standard_normal(n_features) > 0).astype(int)
+
+
+def test_a_weak_penalty_on_separable_data_is_fitted_until_steps_settle():
+    """Separable data with C=1e4: the gradient meets ``tol`` while steps still
+    take much off the objective. The default fit goes on until they do not,
+    and ends within 1e-6 of the optimum's objective (newton-cholesky at
+    ``tol=1e-10``); lbfgs's default ends 2e-2 from it."""
+    X, y = _separable(2000, 20)
+    C = 1e4
+    fit = ScratchLogisticRegression(C=C).fit(X, y)
+    reference = LogisticRegression(C=C, solver="newton-cholesky", tol=1e-10).fit(X, y)
+
+    def value(coef, intercept):
+        z = X @ coef.ravel() + intercept[0]
+        return np.mean(np.logaddexp(0, z) - y * z) + coef.ravel() @ coef.ravel() / (
+            2 * C * len(y)
+        )
+
+    optimum = value(reference.coef_, reference.intercept_)
+    assert fit.stop_reason_ == ["converged"]
+    assert value(fit.coef_, fit.intercept_) - optimum <= 1e-6 * optimum
+
+
+def test_a_vanishing_penalty_on_separable_data_still_stops():
+    """With C=1e12 on separable data the objective falls towards zero step
+    after step, each by a good share: the test on the last step's drop is
+    then made against ``tol**2``, so the fit stops in a few dozen
+    iterations, certified, well before ``max_iter``."""
+    X, y = _separable(1000, 50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        fit = ScratchLogisticRegression(C=1e12).fit(X, y)
+    assert fit.stop_reason_ == ["converged"] and fit.grad_norm_[0] <= fit.tol
+    assert fit.n_iter_[0] <= 50
