@@ -55,6 +55,7 @@ def solve(
     directions,
     rescale_every=None,
     confirm=False,
+    settle=False,
     verbose=0,
     monitor=None,
     start=None,
@@ -81,14 +82,15 @@ def solve(
         gradient hardly shows; on the speed suite one more step cut the
         objective's suboptimality 1.3 to 85 fold (11 in the median). That
         step usually meets the test again; where it does not, the next
-        iterate that does stops the group. Also with ``confirm``, the step
+        iterate that does stops the group. With ``settle`` too, the step
         that led here must have lowered the objective by at most ``tol``
         times its value (``tol**2`` where the value is below ``tol``; see
         :meth:`~sklogreg._state.SolverState.settled`): on separable data
         with C=100 the certificate holds twice 6.8e-4 (relative
         suboptimality) from the optimum, after a step that lowered the
-        objective by 40 times ``tol`` of itself (three steps later 1.2e-5). Where ``max_iter`` ends the fit first,
-        the certificate alone counts as converged.
+        objective by 40 times ``tol`` of itself (three steps later 1.2e-5).
+        Where ``max_iter`` ends the fit first, the certificate alone counts
+        as converged.
     max_iter : int
     learning_rate : float or None
         Fixed step, or None for the line search.
@@ -100,6 +102,11 @@ def solve(
         sooner when step sizes show it stale; None: never.
     confirm : bool
         Stop only on a confirmed certificate (see ``tol``).
+    settle : bool
+        With ``confirm``, stop only after a step that lowered the objective
+        little (see ``tol``): the model a fit returns. A path's fits, which
+        only score their ``C``, stop on the confirmed certificate, as
+        scikit-learn's do.
     verbose : int
         Print progress every ``verbose`` iterations when positive.
     monitor : callable or None
@@ -138,7 +145,8 @@ def solve(
             # still moved the coefficients much, the next is taken too; and
             # where it still took much off the objective, until one does not.
             finished = converged & (state.certified | state.moved_little(tol))
-            finished &= state.settled(tol)
+            if settle:
+                finished &= state.settled(tol)
         state.certified = state.certified | converged
         last = n_iter == max_iter or stop
         done = np.ones_like(converged) if last else finished | state.stalled
@@ -177,6 +185,7 @@ def solve_with(
     learning_rate,
     null_basis="auto",
     start=None,
+    settle=True,
     **options,
 ):
     """Minimize ``objective`` with the estimator's ``solver``.
@@ -198,6 +207,9 @@ def solve_with(
     ``start``: what the caller knows at ``(coef, intercept)``
     (:class:`~sklogreg._state.Start`, say the ``final`` of a solve at
     another ``C`` that stopped there), or None.
+
+    ``settle``: ``"lbfgs"`` stops only after a step that lowered the
+    objective little (see :func:`solve`); a path's scoring fits pass False.
 
     Returns
     -------
@@ -242,6 +254,7 @@ def solve_with(
         directions=directions,
         rescale_every=rescale_every,
         confirm=solver != "gd",
+        settle=settle,
         start=start,
         **options,
     )
