@@ -18,9 +18,9 @@ from ._directions import descending
 # measured on 1001 x 1001 and 20000 x 1000, out of cache; less in cache);
 # never beyond _DENSE_ENTRIES (32 MB in float64). At 1/150, with 200 to 400
 # features, BFGS took 0.88-1.00 times L-BFGS's time (up to 3 iterations
-# fewer), where 1/256 had kept L-BFGS.
+# fewer), where 1/256 had kept L-BFGS; larger shares are unmeasured.
 _SMALL_DENSE = 4096
-_DENSE_RATIO = 128
+_DENSE_RATIO = 150
 _DENSE_ENTRIES = 2**22
 
 

@@ -57,9 +57,12 @@ class ScratchLogisticRegressionCV(
         mean solution); otherwise average, as scikit-learn, the folds'
         coefficients at each fold's best ``C``.
     fit_intercept, solver, learning_rate, max_iter, tol, multi_class, class_weight, verbose
-        As :class:`ScratchLogisticRegression`. ``class_weight="balanced"`` is
-        computed on each fold's training rows; ``verbose`` prints a line per
-        value of ``C``.
+        As :class:`ScratchLogisticRegression`, except that the fits of the
+        path, which only score their ``C``, stop on the confirmed gradient
+        certificate without the test on the last step's drop of the objective
+        (the refit applies it). ``class_weight="balanced"`` is computed on
+        each fold's training rows; ``verbose`` prints a line per value of
+        ``C``.
 
     Attributes
     ----------

@@ -105,8 +105,7 @@ def solve(
     settle : bool
         With ``confirm``, stop only after a step that lowered the objective
         little (see ``tol``): the model a fit returns. A path's fits, which
-        only score their ``C``, stop on the confirmed certificate, as
-        scikit-learn's do.
+        only score their ``C``, stop on the confirmed certificate.
     verbose : int
         Print progress every ``verbose`` iterations when positive.
     monitor : callable or None

@@ -133,6 +133,28 @@ def test_moments_over_row_blocks(monkeypatch, layout, products):
         np.testing.assert_allclose(gram[k], expected, rtol=1e-12, atol=1e-9)
 
 
+@pytest.mark.parametrize("layout", ["F-ordered", "float32", "every other column"])
+def test_moments_of_dense_layouts_leave_X_as_it_was(monkeypatch, layout):
+    """The blocks of dense ``X`` in other layouts than C-ordered float64 go
+    through the same buffer: the moments are those written out on the whole
+    ``X``, which stays as it was."""
+    X, rng = _correlated(n=250)
+    data = {
+        "F-ordered": np.asfortranarray(X),
+        "float32": X.astype(np.float32),
+        "every other column": np.repeat(X, 2, axis=1)[:, ::2],
+    }[layout]
+    before = data.copy()
+    weights = rng.uniform(0.1, 1.0, size=(len(X), 2)).astype(data.dtype)
+    monkeypatch.setitem(sklogreg._backend._BLOCK_ENTRIES, "numpy", 64)
+    shift, first, second, total, _ = weighted_moments(data, weights, Backend(data))
+    assert np.array_equal(data, before)
+    centred = data.astype(np.float64) - shift
+    rtol = 1e-12 if data.dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(first, weights.T.astype(np.float64) @ centred, rtol=rtol)
+    np.testing.assert_allclose(second, weights.T.astype(np.float64) @ centred**2, rtol=rtol)
+
+
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("n_weights", [1, 3])
 @pytest.mark.parametrize("sparse", [False, True])

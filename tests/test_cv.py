@@ -146,3 +146,25 @@ def test_verbose_reports_each_C(capsys):
     ScratchLogisticRegressionCV(Cs=CS, cv=3, verbose=1).fit(X, y)
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("C=")]
     assert [float(line.split(":")[0][2:]) for line in lines] == pytest.approx(CS)
+
+
+def test_path_fits_stop_on_the_certificate_and_the_refit_settles(monkeypatch):
+    """The fits of the path only score their ``C``: they stop on the
+    confirmed certificate, without the test on the last step's drop of the
+    objective; the refit at ``C_`` is a :class:`ScratchLogisticRegression`
+    fit, which applies it."""
+    import sklogreg._state
+
+    calls = []
+    settled = sklogreg._state.SolverState.settled
+
+    def recording(self, tol):
+        calls.append(len(self.groups))
+        return settled(self, tol)
+
+    monkeypatch.setattr(sklogreg._state.SolverState, "settled", recording)
+    X, y = standardized("breast_cancer")
+    ScratchLogisticRegressionCV(Cs=4, cv=3, refit=False).fit(X, y)
+    assert calls == []
+    ScratchLogisticRegressionCV(Cs=4, cv=3).fit(X, y)
+    assert calls and set(calls) == {1}  # the refit's single problem
