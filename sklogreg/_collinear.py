@@ -216,7 +216,7 @@ def _image(X, basis, inverse_norms, rtol, backend, fit_intercept):
         size = bk.xp.where(size > 0, size, 1.0)  # a zero row sees nothing
         image = (bk.dot(block, B) - bk.params(shift)) / (rtol * size[:, None])
         gram = gram + image.T @ image
-        worst.append(bk.xp.max(bk.xp.abs(image), axis=0))
+        worst.append(bk.column_max(bk.xp.abs(image)))
     gram, *worst = bk.collect(gram, *worst)
     worst = np.max([bk.host(a) for a in worst], axis=0)
     return bk.host(gram).astype(np.float64), worst

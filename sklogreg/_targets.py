@@ -92,7 +92,7 @@ def sample_weights(X, Y, sample_weight, classes, *, class_weight, per_class, bac
     total : ndarray of shape (1,) or (n_classes,)
         The sums ``S`` they were divided by (host).
     """
-    bk, xp = backend, backend.xp
+    bk = backend
     if sample_weight is None:
         s = bk.ones_rows(X.shape[0])
     else:
@@ -128,7 +128,7 @@ def sample_weights(X, Y, sample_weight, classes, *, class_weight, per_class, bac
                 class_weight, classes=classes, y=classes, sample_weight=counts
             )
             weights = weights * (Y @ bk.params(factors))[:, None]
-    (total,) = bk.collect(xp.sum(weights, axis=0))
+    (total,) = bk.collect(bk.column_sums(weights))
     total = bk.host(total)
     if not np.all(total > 0):
         raise ValueError(
