@@ -60,16 +60,21 @@ class BinaryLoss:
         ``proba`` is the probability of the label other than the target; the
         other methods take it instead of recomputing it.
         """
-        proba = _special.expit(self.flip * raw_prediction, self.xp)
+        proba = _special.expit(self.flip * raw_prediction, self.xp, own=True)
         return self.flip * proba, proba
 
     def hessian_diagonal(self, proba):
         """Per-row second derivative along each column of the raw prediction."""
-        return proba * (1 - proba)
+        diagonal = 1 - proba
+        diagonal *= proba  # in place where the library allows: no fresh array
+        return diagonal
 
     def curvature_along(self, proba, raw_direction):
         """Per-row second derivative along ``raw_direction``."""
-        return self.hessian_diagonal(proba) * raw_direction**2
+        curvature = self.hessian_diagonal(proba)
+        curvature *= raw_direction
+        curvature *= raw_direction
+        return curvature
 
     def change(self, raw_prediction, proba, raw_displacement, largest=None):
         """Per-row ``loss(raw + displacement) - loss(raw)``, accurate even when tiny.
@@ -79,7 +84,10 @@ class BinaryLoss:
         xp = self.xp
         dU = self.flip * raw_displacement
         if _small(raw_displacement, largest, self.backend):
-            return xp.log1p(proba * xp.expm1(dU))  # the usual case: one expression
+            # The usual case, log1p(p expm1(dU)), in dU's memory where it can.
+            change = _special.overwrite(xp.expm1, dU, xp)
+            change *= proba
+            return _special.overwrite(xp.log1p, change, xp)
         large = xp.abs(dU) > _LARGE_STEP
         small = xp.log1p(proba * xp.expm1(xp.where(large, 0.0, dU)))
         if isinstance(small, np.ndarray):  # the plain difference on the large rows only
@@ -166,7 +174,11 @@ class MultinomialLoss:
         xp = self.xp
         target = self._group_sum(raw_displacement * self.Y)
         if _small(raw_displacement, largest, self.backend):  # the usual case
-            return xp.log1p(self._group_sum(proba * xp.expm1(raw_displacement))) - target
+            weighted = xp.expm1(raw_displacement)
+            weighted *= proba
+            change = _special.overwrite(xp.log1p, self._group_sum(weighted), xp)
+            change -= target
+            return change
         D = self._blocks(raw_displacement)
         large = _special.max_last(xp.abs(D), xp) > _LARGE_STEP
         small_D = self._columns(xp.where(xp.abs(D) > _LARGE_STEP, 0.0, D))

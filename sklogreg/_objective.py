@@ -136,7 +136,9 @@ class Objective:
     # -- the objective -------------------------------------------------------
     def raw_prediction(self, coef, intercept):
         """``X @ coef.T + intercept``, ``(n_samples, n_columns)``."""
-        return self.backend.dot(self.X, coef.T) + intercept
+        raw = self.backend.dot(self.X, coef.T)
+        raw += intercept  # in place where the library allows: no fresh array
+        return raw
 
     def value(self, raw_prediction, coef, loss=None):
         """The objective per group; ``loss``: its loss part, if known (host)."""

@@ -324,7 +324,10 @@ def _iterate(state, result, learning_rate):
         step = bk.pxp.where(still[:, None], 0.0, step)
         raw_direction = bk.xp.where(still, 0.0, raw_direction)
     state.theta = state.theta + step
-    state.raw = state.raw + t * raw_direction
+    # The step's raw predictions over its direction's, which nothing else holds.
+    raw_direction *= t
+    raw_direction += state.raw
+    state.raw = raw_direction
     state.directions.record(step)
     state.last_step = step
     state.value = state.value + change

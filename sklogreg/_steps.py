@@ -112,7 +112,8 @@ def _reach(raw, raw_direction, objective):
     over the rows of positive weight; a unit step may go ``1 / reach``."""
     xp = objective.backend.xp
     size = xp.abs(raw)
-    reach = xp.abs(raw_direction) / xp.where(size > _TRUST, size, _TRUST)
+    reach = xp.abs(raw_direction)
+    reach /= xp.where(size > _TRUST, size, _TRUST)
     if objective.weightless_rows is not None:
         reach = xp.where(objective.weightless_rows, 0.0, reach)
     return objective.group_max(objective.backend.host(objective.backend.column_max(reach)))
