@@ -149,6 +149,13 @@ class Backend:
             return self.xp.ones(n_samples, dtype=self.dtype, chunks=(self._row_chunks,))
         return self.xp.ones(n_samples, dtype=self.dtype, device=self.device)
 
+    def zeros_rows(self, shape):
+        """Zeros of ``shape`` on the row side (Dask: in the row chunks of ``X``)."""
+        if self._lazy:
+            chunks = (self._row_chunks, *shape[1:])
+            return self.xp.zeros(shape, dtype=self.dtype, chunks=chunks)
+        return self.xp.zeros(shape, dtype=self.dtype, device=self.device)
+
     def output(self, a):
         """A host array as a fitted attribute: ``X``'s namespace and device."""
         if self._lazy:

@@ -99,6 +99,7 @@ class Coordinates:
         null_basis=None,
         dense=False,
         coupled_weights=None,
+        moments=None,
     ):
         """Centre and scale from the weighted curvature of each feature.
 
@@ -129,17 +130,23 @@ class Coordinates:
             the coupled groups): with ``dense``, coupled groups get their
             whole curvature instead of one block for all their columns. The
             pairs ``(k, k)`` are ``weights``; one pass serves both.
+        moments : tuple, default=None
+            What :func:`~sklogreg._curvature.scaling_moments` returned for
+            these arguments, if the caller has it (one pass that also served
+            the caller); by default, computed here.
         """
         n_columns = len(l2_reg_strength)
-        moments, curvature_moments, coupled = _curvature.scaling_moments(
-            X,
-            weights,
-            backend,
-            n_columns=n_columns,
-            group_size=group_size,
-            dense=dense,
-            coupled_weights=coupled_weights,
-        )
+        if moments is None:
+            moments = _curvature.scaling_moments(
+                X,
+                weights,
+                backend,
+                n_columns=n_columns,
+                group_size=group_size,
+                dense=dense,
+                coupled_weights=coupled_weights,
+            )
+        moments, curvature_moments, coupled, _ = moments
         shift, first, second, total, _ = moments
         if coupled:  # the pairs (k, k) of every group: the columns' own weights
             rows, cols = class_pairs(group_size)

@@ -138,7 +138,9 @@ def sample_floor(n_features):
     return _SAMPLE_ROWS * n_features
 
 
-def scaling_moments(X, weights, backend, *, n_columns, group_size, dense, coupled_weights):
+def scaling_moments(
+    X, weights, backend, *, n_columns, group_size, dense, coupled_weights, residual=None
+):
     """The moments of the Jacobi scaling, and those of the whole curvature.
 
     One pass over ``X`` (:func:`~sklogreg._moments.weighted_moments`) gives
@@ -147,13 +149,18 @@ def scaling_moments(X, weights, backend, *, n_columns, group_size, dense, couple
     ``coupled_weights`` is given and affordable for them; else, where a
     sample is (:func:`curvature_rows`), a second look at the sampled rows
     gives estimated ones (:func:`~sklogreg._moments.sampled_moments`).
-    Returns ``(moments, curvature_moments, coupled)``: ``curvature_moments``
-    is ``moments`` itself, the sampled estimate, or None (the estimate was
-    refused); its Gram matrices are None where none are affordable.
+    Returns ``(moments, curvature_moments, coupled, backward)``:
+    ``curvature_moments`` is ``moments`` itself, the sampled estimate, or
+    None (the estimate was refused); its Gram matrices are None where none
+    are affordable. ``backward``: the products of the row weights
+    ``residual`` with ``X`` from the same pass (see
+    :func:`~sklogreg._moments.weighted_moments`), or None without them.
     """
     if dense and coupled_weights is not None and affordable(X, n_columns, group_size):
-        moments = weighted_moments(X, coupled_weights(), backend, products=True)
-        return moments, moments, True
+        moments, backward = _with_residual(
+            X, coupled_weights(), backend, products=True, residual=residual
+        )
+        return moments, moments, True, backward
     n_rows = 0
     if dense:
         # The floor's sample may cost up to about a pass and a half over X
@@ -164,11 +171,22 @@ def scaling_moments(X, weights, backend, *, n_columns, group_size, dense, couple
         n_rows = curvature_rows(
             X, n_columns, n_weights=weights.shape[1], per_entry=per_entry
         )
-    moments = weighted_moments(X, weights, backend, products=n_rows == X.shape[0])
+    moments, backward = _with_residual(
+        X, weights, backend, products=n_rows == X.shape[0], residual=residual
+    )
     if not 0 < n_rows < X.shape[0]:
-        return moments, moments, False
+        return moments, moments, False, backward
     floor = sample_floor(X.shape[1])
-    return moments, sampled_moments(X, weights, backend, n_rows, moments, floor), False
+    sampled = sampled_moments(X, weights, backend, n_rows, moments, floor)
+    return moments, sampled, False, backward
+
+
+def _with_residual(X, weights, backend, products, residual):
+    """:func:`~sklogreg._moments.weighted_moments`, and its residual's
+    products (None without a residual)."""
+    if residual is None:
+        return weighted_moments(X, weights, backend, products=products), None
+    return weighted_moments(X, weights, backend, products=products, residual=residual)
 
 
 def refresh_affordable(X, n_columns, group_size):

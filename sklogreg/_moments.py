@@ -20,7 +20,7 @@ from ._backend import row_block
 _SECOND_MOMENT_SLACK = 4.0
 
 
-def weighted_moments(X, weights, backend, products=False):
+def weighted_moments(X, weights, backend, products=False, residual=None):
     """Weighted first and second moments of ``X``'s columns about a shift.
 
     Returns ``shift`` (a row of ``X``, or zeros for sparse ``X``, which a
@@ -31,12 +31,16 @@ def weighted_moments(X, weights, backend, products=False):
     ``(m, n_features)``, ``(m,)`` and ``(m, n_features, n_features)`` for
     ``weights`` of shape ``(n_samples, m)``. One blocked pass over ``X`` (see
     :meth:`Backend.row_blocks`).
+
+    ``residual``: row weights ``R`` of shape ``(n_samples, k)`` whose
+    products ``(R^T X, sum_i R_i)`` (:meth:`~sklogreg._objective.Objective.backward`,
+    parameter side) come from the same pass, returned after the moments.
     """
     bk = backend
     sparse = sp.issparse(X)
     shift = np.zeros(X.shape[1]) if sparse else bk.host(X[0, ...]).astype(np.float64)
     shift_rows = None if sparse else bk.params(shift)
-    first = second = 0
+    first = second = product = 0
     # NumPy's blocks are differences written into one buffer and squared in
     # place: fresh arrays of a block's size cost page faults (the moments of
     # 300 x 2000 took 2.9 ms, two thirds of it allocating).
@@ -54,16 +58,27 @@ def weighted_moments(X, weights, backend, products=False):
             block = X[rows, ...] - shift_rows
         w = weights[rows, ...].T
         first = first + bk.dot(w, block)
+        if residual is not None:
+            product = product + bk.dot(residual[rows, ...].T, block)
         if products:  # the second moments are the Gram matrices' diagonals
             second = second + _grams(block, w, bk)
         else:
             square = np.square(block, out=block) if own else bk.squared(block)
             second = second + bk.dot(w, square)
-    moments = bk.collect(first, second, bk.column_sums(weights))
-    first, second, total = (bk.host(m).astype(np.float64) for m in moments)
-    if not products:
-        return shift, first, second, total, None
-    return shift, first, np.diagonal(second, axis1=1, axis2=2).copy(), total, second
+    sums = () if residual is None else (product, bk.column_sums(residual))
+    first, second, total, *sums = bk.collect(first, second, bk.column_sums(weights), *sums)
+    first, second, total = (bk.host(m).astype(np.float64) for m in (first, second, total))
+    gram = second if products else None
+    if products:  # the second moments are the Gram matrices' diagonals
+        second = np.diagonal(second, axis1=1, axis2=2).copy()
+    moments = (shift, first, second, total, gram)
+    if residual is None:
+        return moments
+    # R^T X = R^T (X - shift) + (sum_i R_i) shift, on the parameter side.
+    product, column_sums = sums
+    if not sparse:
+        product = product + column_sums[:, None] * shift_rows
+    return moments, (product, column_sums)
 
 
 def _grams(block, w, backend):

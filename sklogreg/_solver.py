@@ -242,7 +242,9 @@ def solve_with(
             )
             directions, rescale_every = LBFGS(), None
         else:
-            coordinates, directions, rescale_every = _scaled(objective, start, null_basis)
+            coordinates, directions, rescale_every, start = _scaled(
+                objective, intercept, start, null_basis
+            )
         step = None
     return solve(
         objective,
@@ -259,15 +261,38 @@ def solve_with(
     )
 
 
-def _scaled(objective, start, null_basis):
+def _scaled(objective, intercept, start, null_basis):
     """``"lbfgs"``'s coordinates, directions and rescaling period, with the
-    curvature at ``start`` (None: a cold start, the curvature's bound)."""
+    curvature at ``start`` (None: a cold start at zero coefficients and
+    ``intercept``, the curvature's bound); and the start.
+
+    A cold start's derivatives come with the scaling's pass over ``X``: its
+    gradient's product with ``X`` is one more product of each block already
+    read (a pass saved: 4 of 180 ms on 40,000 x 200).
+    """
     X, fit_intercept, bk = objective.X, objective.fit_intercept, objective.backend
     weights = objective.scaling_weights(None if start is None else start.proba)
+    residual = None
+    if start is None:
+        raw = bk.zeros_rows((X.shape[0], objective.loss.n_columns))
+        raw += bk.params(intercept)
+        raw, raw_gradient, proba = bk.keep(raw, *objective.loss.gradient(raw))
+        residual = objective.residual(raw_gradient)
     # BFGS, which keeps every pair, starts from the whole inverse curvature
     # wherever it is affordable; L-BFGS where it is ill-conditioned.
     size = objective.group_size * (X.shape[1] + fit_intercept)
     bfgs = dense_affordable(X, objective.n_groups, size, objective.loss.n_columns)
+    dense = True if bfgs else "ill-conditioned"
+    moments = _curvature.scaling_moments(
+        X,
+        weights,
+        bk,
+        n_columns=objective.loss.n_columns,
+        group_size=objective.group_size,
+        dense=dense,
+        coupled_weights=None,
+        residual=residual,
+    )
     coordinates = Coordinates.jacobi(
         X,
         weights,
@@ -276,8 +301,11 @@ def _scaled(objective, start, null_basis):
         fit_intercept=fit_intercept,
         backend=bk,
         null_basis=null_basis,
-        dense=True if bfgs else "ill-conditioned",
+        dense=dense,
+        moments=moments,
     )
+    if start is None:
+        start = Start(raw, raw_gradient, proba, moments[3])
     rescale_every = _RESCALE_EVERY
     if (
         bfgs
@@ -285,7 +313,7 @@ def _scaled(objective, start, null_basis):
         and _curvature.refresh_affordable(X, objective.loss.n_columns, objective.group_size)
     ):
         rescale_every = _REFRESH_EVERY
-    return coordinates, (BFGS() if bfgs else LBFGS()), rescale_every
+    return coordinates, (BFGS() if bfgs else LBFGS()), rescale_every, start
 
 
 def _converged(objective, coef, start, tol):

@@ -158,10 +158,7 @@ class SolverState:
             self.raw = start.raw
         elif self.backend.surely(coef == 0):  # a cold start: no pass over X
             shape = (objective.X.shape[0], objective.loss.n_columns)
-            self.raw = self.backend.xp.zeros(
-                shape, dtype=coef.dtype, device=self.backend.device
-            )
-            self.raw = self.raw + intercept
+            self.raw = self.backend.zeros_rows(shape) + intercept
         else:
             self.raw = objective.raw_prediction(coef, intercept)
         # Groups whose line search found no decrease, or whose fixed step would

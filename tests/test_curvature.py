@@ -530,3 +530,39 @@ def test_an_all_zero_csr_matrix_of_many_features_fits():
     model = ScratchLogisticRegression().fit(sp.csr_matrix((1_000, 150)), y)
     assert np.all(model.coef_ == 0)
     np.testing.assert_allclose(model.intercept_, [np.log(0.3 / 0.7)], atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "layout", ["dense", "F-ordered", "float32", "csr_matrix", "duplicates"]
+)
+def test_a_residual_product_comes_with_the_moments(monkeypatch, layout):
+    """Signed row weights (a cold start's gradient) multiplied with ``X`` in
+    the moments' pass over many blocks: ``R^T X`` and the column sums of
+    ``R`` as written out on the whole ``X``, though each block was taken about
+    the shift (an offset of 100 here); the moments as without them."""
+    X, rng = _correlated(n=250)
+    X = X + 100.0
+    X[rng.random(X.shape) < 0.3] = 0.0
+    data = {
+        "dense": X,
+        "F-ordered": np.asfortranarray(X),
+        "float32": X.astype(np.float32),
+        "csr_matrix": sp.csr_matrix(X),
+        "duplicates": _split_entries(X),
+    }[layout]
+    dtype = data.dtype
+    weights = rng.uniform(0.1, 1.0, size=(len(X), 1)).astype(dtype)
+    residual = rng.normal(size=(len(X), 3)).astype(dtype)
+    monkeypatch.setitem(sklogreg._backend._BLOCK_ENTRIES, "numpy", 64)
+    moments, (product, sums) = weighted_moments(
+        data, weights, Backend(data), residual=residual
+    )
+    alone = weighted_moments(data, weights, Backend(data))
+    for with_residual, without in zip(moments[:4], alone[:4], strict=True):
+        np.testing.assert_array_equal(with_residual, without)
+    dense = data.toarray() if sp.issparse(data) else data
+    R, dense = residual.astype(np.float64), dense.astype(np.float64)
+    rtol = 1e-12 if dtype == np.float64 else 1e-4
+    assert product.shape == (3, X.shape[1]) and sums.shape == (3,)
+    np.testing.assert_allclose(product, R.T @ dense, rtol=rtol, atol=rtol * 100)
+    np.testing.assert_allclose(sums, R.sum(axis=0), rtol=rtol, atol=rtol)
