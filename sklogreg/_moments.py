@@ -34,7 +34,8 @@ def weighted_moments(X, weights, backend, products=False, residual=None):
 
     ``residual``: row weights ``R`` of shape ``(n_samples, k)`` whose
     products ``(R^T X, sum_i R_i)`` (:meth:`~sklogreg._objective.Objective.backward`,
-    parameter side) come from the same pass, returned after the moments.
+    parameter side) come from the same pass, each block's rows read once
+    for both, returned after the moments.
     """
     bk = backend
     sparse = sp.issparse(X)
@@ -47,19 +48,23 @@ def weighted_moments(X, weights, backend, products=False, residual=None):
     own = isinstance(X, np.ndarray)
     buffer = None
     for rows in bk.row_blocks(X):
+        rows_of_X = row_block(X, rows)  # a view
         if sparse:
-            block = row_block(X, rows)
+            block = rows_of_X
         elif own:
             if buffer is None:  # the first block is the largest
-                buffer = np.empty_like(X[rows, ...])
+                buffer = np.empty_like(rows_of_X)
             block = buffer[: rows.stop - rows.start]
-            np.subtract(X[rows, ...], shift_rows, out=block)
+            np.subtract(rows_of_X, shift_rows, out=block)
         else:
-            block = X[rows, ...] - shift_rows
+            block = rows_of_X - shift_rows
         w = weights[rows, ...].T
         first = first + bk.dot(w, block)
         if residual is not None:
-            product = product + bk.dot(residual[rows, ...].T, block)
+            # Of the rows themselves: about the shift the product would lose
+            # what (sum R) shift cancels (a float32 gradient 1e-2 off where a
+            # first row held 1e3).
+            product = product + bk.dot(residual[rows, ...].T, rows_of_X)
         if products:  # the second moments are the Gram matrices' diagonals
             second = second + _grams(block, w, bk)
         else:
@@ -72,13 +77,7 @@ def weighted_moments(X, weights, backend, products=False, residual=None):
     if products:  # the second moments are the Gram matrices' diagonals
         second = np.diagonal(second, axis1=1, axis2=2).copy()
     moments = (shift, first, second, total, gram)
-    if residual is None:
-        return moments
-    # R^T X = R^T (X - shift) + (sum_i R_i) shift, on the parameter side.
-    product, column_sums = sums
-    if not sparse:
-        product = product + column_sums[:, None] * shift_rows
-    return moments, (product, column_sums)
+    return moments if residual is None else (moments, tuple(sums))
 
 
 def _grams(block, w, backend):
