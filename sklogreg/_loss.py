@@ -85,9 +85,9 @@ class BinaryLoss:
         dU = self.flip * raw_displacement
         if _small(raw_displacement, largest, self.backend):
             # The usual case, log1p(p expm1(dU)), in dU's memory where it can.
-            change = _special.overwrite(xp.expm1, dU, xp)
+            change = _special.overwrite(xp.expm1, dU)
             change *= proba
-            return _special.overwrite(xp.log1p, change, xp)
+            return _special.overwrite(xp.log1p, change)
         large = xp.abs(dU) > _LARGE_STEP
         small = xp.log1p(proba * xp.expm1(xp.where(large, 0.0, dU)))
         if isinstance(small, np.ndarray):  # the plain difference on the large rows only
@@ -176,7 +176,7 @@ class MultinomialLoss:
         if _small(raw_displacement, largest, self.backend):  # the usual case
             weighted = xp.expm1(raw_displacement)
             weighted *= proba
-            change = _special.overwrite(xp.log1p, self._group_sum(weighted), xp)
+            change = _special.overwrite(xp.log1p, self._group_sum(weighted))
             change -= target
             return change
         D = self._blocks(raw_displacement)

@@ -61,9 +61,9 @@ def weighted_moments(X, weights, backend, products=False, residual=None):
         w = weights[rows, ...].T
         first = first + bk.dot(w, block)
         if residual is not None:
-            # Of the rows themselves: about the shift the product would lose
-            # what (sum R) shift cancels (a float32 gradient 1e-2 off where a
-            # first row held 1e3).
+            # Of the rows themselves: about the shift, then added back, it
+            # lost what (sum R) shift cancels (98 eps of |R|^T |X| in float32
+            # where the first row was 1e5 and the others near 100; now 1.3).
             product = product + bk.dot(residual[rows, ...].T, rows_of_X)
         if products:  # the second moments are the Gram matrices' diagonals
             second = second + _grams(block, w, bk)

@@ -27,16 +27,18 @@ def softplus(u, xp):
     return xp.logaddexp(xp.zeros_like(u), u)
 
 
-def overwrite(function, a, xp):
-    """``function(a)``, an elementwise function of ``xp``, written over ``a``
-    where ``a`` is a NumPy array; pass only an array nobody else holds.
+def overwrite(function, a):
+    """``function(a)``, an elementwise function of ``a``'s library, written
+    over ``a`` where ``a`` is a NumPy array; pass only an array nobody else
+    holds.
 
     Fresh arrays of a few hundred kB are not free: glibc's allocator may hand
     their pages back to the system when they are freed (it trims the heap's
     top) and fault them in again for the next one. A chain of three products
     of 40,000 floats took 480 us with a new array each and 30 us with one
-    (the same with ``MALLOC_TOP_PAD_`` large). The loop's per-row arrays are
-    that size; writing over one it no longer needs saves the faults.
+    (30 us with new arrays too where ``MALLOC_TOP_PAD_`` keeps the pages).
+    The loop's per-row arrays are that size; writing over one it no longer
+    needs saves the faults.
     """
     if isinstance(a, np.ndarray):
         return function(a, out=a)
@@ -46,7 +48,7 @@ def overwrite(function, a, xp):
 def expit(u, xp, own=False):
     """``1 / (1 + exp(-u))``; with ``own``, over ``u`` (see :func:`overwrite`)."""
     if _is_numpy_namespace(xp):
-        return overwrite(special.expit, u, xp) if own else special.expit(u)
+        return overwrite(special.expit, u) if own else special.expit(u)
     small = xp.exp(-xp.abs(u))
     inverse = 1 / (1 + small)
     return xp.where(u >= 0, inverse, small * inverse)
