@@ -140,6 +140,14 @@ class Objective:
         raw += intercept  # in place where the library allows: no fresh array
         return raw
 
+    def intercept_prediction(self, intercept):
+        """:meth:`raw_prediction` at zero coefficients: ``intercept`` on every
+        row, without a pass over ``X``."""
+        shape = (self.X.shape[0], self.loss.n_columns)
+        raw = self.backend.zeros_rows(shape)
+        raw += intercept
+        return raw
+
     def value(self, raw_prediction, coef, loss=None):
         """The objective per group; ``loss``: its loss part, if known (host)."""
         if loss is None:

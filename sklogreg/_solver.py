@@ -275,10 +275,8 @@ def _scaled(objective, intercept, start, null_basis):
     weights = objective.scaling_weights(None if start is None else start.proba)
     residual = None
     if start is None:
-        raw = bk.zeros_rows((X.shape[0], objective.loss.n_columns))
-        raw += bk.params(intercept)
-        raw, raw_gradient, proba = bk.keep(raw, *objective.loss.gradient(raw))
-        residual = objective.residual(raw_gradient)
+        raw = objective.intercept_prediction(bk.params(intercept))
+        raw, raw_gradient, proba, residual = Start.rows_at(objective, raw)
     # BFGS, which keeps every pair, starts from the whole inverse curvature
     # wherever it is affordable; L-BFGS where it is ill-conditioned.
     size = objective.group_size * (X.shape[1] + fit_intercept)
@@ -306,7 +304,8 @@ def _scaled(objective, intercept, start, null_basis):
         moments=moments,
     )
     if start is None:
-        start = Start(raw, raw_gradient, proba, moments[3])
+        backward = moments[3]  # the residual's products, from the scaling's pass
+        start = Start(raw, raw_gradient, proba, backward)
     rescale_every = _RESCALE_EVERY
     if (
         bfgs

@@ -47,12 +47,19 @@ class Start(NamedTuple):
     def at(cls, objective, raw):
         """What :meth:`~sklogreg._objective.Objective.backward` and the loss
         give at the predictions ``raw`` (the loss left out): one pass over ``X``."""
-        bk = objective.backend
+        raw, raw_gradient, proba, residual = cls.rows_at(objective, raw)
+        return cls(raw, raw_gradient, proba, objective.backward(residual))
+
+    @staticmethod
+    def rows_at(objective, raw):
+        """The row side of :meth:`at`, without its pass over ``X``: ``raw``,
+        the loss's derivatives and probabilities there, and the residual
+        (:meth:`~sklogreg._objective.Objective.residual`) whose product
+        with ``X`` completes the start."""
         # One persist (Dask) for the predictions and what the loss derives from them.
-        raw, raw_gradient, proba = bk.keep(raw, *objective.loss.gradient(raw))
-        return cls(
-            raw, raw_gradient, proba, objective.backward(objective.residual(raw_gradient))
-        )
+        bk, loss = objective.backend, objective.loss
+        raw, raw_gradient, proba = bk.keep(raw, *loss.gradient(raw))
+        return raw, raw_gradient, proba, objective.residual(raw_gradient)
 
     def take(self, backend, columns):
         """This start for ``columns`` only (host indices), ``loss`` as it is:
@@ -157,8 +164,7 @@ class SolverState:
         if start is not None:
             self.raw = start.raw
         elif self.backend.surely(coef == 0):  # a cold start: no pass over X
-            shape = (objective.X.shape[0], objective.loss.n_columns)
-            self.raw = self.backend.zeros_rows(shape) + intercept
+            self.raw = objective.intercept_prediction(intercept)
         else:
             self.raw = objective.raw_prediction(coef, intercept)
         # Groups whose line search found no decrease, or whose fixed step would
