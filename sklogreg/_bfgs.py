@@ -86,10 +86,10 @@ class BFGS:
             s = pxp.reshape(step, (n_groups, -1))
             y = pxp.reshape(gradient - previous, (n_groups, -1))
             Hy = (H @ y[:, :, None])[..., 0]
-            sy, yHy = bk.vecdots([(s, y), (y, Hy)])
+            sy, yHy, ss, yy = bk.vecdots([(s, y), (y, Hy), (s, s), (y, y)])
             # Positive curvature keeps H positive definite (a stalled group
             # has s = 0): elsewhere H stays as it is.
-            update = (sy > 0) & (yHy > 0)
+            update = _curved(sy, ss, yy, s.dtype) & (yHy > 0)
             sy, yHy = np.where(update, sy, 1.0), np.where(update, yHy, 1.0)
             # Scaled up first where it underestimates the inverse curvature
             # along the step: BFGS corrects an H too small only slowly.
@@ -125,7 +125,7 @@ class BFGS:
             s, y = step.reshape(-1), g - previous.reshape(-1)
             Hy = H @ y
             sy, yHy = float(s @ y), float(y @ Hy)
-            if sy > 0 and yHy > 0:
+            if _curved(sy, float(s @ s), float(y @ y), s.dtype) and yHy > 0:
                 gamma, rho = max(sy / yHy, 1.0), 1 / sy
                 w = rho * (1 + rho * gamma * yHy) / 2 * s - gamma * rho * Hy
                 outer = np.outer(s, w)
@@ -138,6 +138,15 @@ class BFGS:
         self._H = H = _initial_inverse(objective, gradient, metric)
         direction = -(H[0] @ g).reshape(gradient.shape)
         return descending(objective, gradient, direction)
+
+
+def _curved(sy, ss, yy, dtype):
+    """Whether a pair's curvature ``s^T y`` stands above the rounding of its
+    vectors' dtype: ``s^T y > eps ||s|| ||y||``. Below it (steps at the
+    rounding level of a converged float32 fit: ``s^T y`` of 2e-44 where
+    ``||s|| ||y||`` was 5e-30), ``1 / s^T y`` is rounding, and the update's
+    coefficients overflow the dtype."""
+    return sy > np.finfo(dtype).eps * np.sqrt(ss * yy)
 
 
 def _initial_inverse(objective, gradient, metric):

@@ -76,6 +76,17 @@ class BinaryLoss:
         curvature *= raw_direction
         return curvature
 
+    def curvature_in_plane(self, proba, a, b):
+        """Per-row second derivatives along ``a``, across ``a`` and ``b``, and
+        along ``b`` (raw prediction directions), three ``(n_samples, n_groups)``."""
+        curvature = self.hessian_diagonal(proba)
+        along_a = curvature * a
+        across = along_a * b
+        along_a *= a
+        curvature *= b  # in place where the library allows: no fresh array
+        curvature *= b
+        return along_a, across, curvature
+
     def change(self, raw_prediction, proba, raw_displacement, largest=None):
         """Per-row ``loss(raw + displacement) - loss(raw)``, accurate even when tiny.
 
@@ -165,6 +176,17 @@ class MultinomialLoss:
         weighted = proba * raw_direction
         mean = self._group_sum(weighted)
         return self._group_sum(weighted * raw_direction) - mean**2
+
+    def curvature_in_plane(self, proba, a, b):
+        """Per-row second derivatives along ``a``, across ``a`` and ``b``, and
+        along ``b`` (raw prediction directions), three ``(n_samples, n_groups)``."""
+        weighted_a, weighted_b = proba * a, proba * b
+        mean_a, mean_b = self._group_sum(weighted_a), self._group_sum(weighted_b)
+        return (
+            self._group_sum(weighted_a * a) - mean_a**2,
+            self._group_sum(weighted_a * b) - mean_a * mean_b,
+            self._group_sum(weighted_b * b) - mean_b**2,
+        )
 
     def change(self, raw_prediction, proba, raw_displacement, largest=None):
         """Per-row ``loss(raw + displacement) - loss(raw)``, accurate even when tiny.

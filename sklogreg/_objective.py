@@ -207,6 +207,20 @@ class Objective:
         loss = self.weighted_sum(self.loss.curvature_along(proba, raw_direction))
         return loss + self.group_sum(self.l2_reg_strength * penalty[:, 1])
 
+    def curvature_in_plane(self, proba, a, b, coef_a, coef_b):
+        """Second derivatives of the objective on the plane of two directions,
+        per group (host, ``(n_groups, 3)``): along ``a``, across, along ``b``.
+
+        ``a``, ``b``: the directions' changes of the raw prediction;
+        ``coef_a``, ``coef_b``: their coefficients (the penalty's part).
+        """
+        loss = np.stack(
+            [self.weighted_sum(rows) for rows in self.loss.curvature_in_plane(proba, a, b)],
+            axis=1,
+        )
+        pairs = self.backend.vecdots([(coef_a, coef_a), (coef_a, coef_b), (coef_b, coef_b)])
+        return loss + self.group_sum((self.l2_reg_strength * pairs).T)
+
     def change(self, raw, proba, step_size, raw_direction, penalty, largest=None):
         """``f(coef + t d) - f(coef)`` per group for steps ``t = step_size``
         (per group) along a direction, free of cancellation.

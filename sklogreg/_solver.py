@@ -28,6 +28,7 @@ from ._bfgs import BFGS, dense_affordable
 from ._collinear import null_directions
 from ._coordinates import Coordinates
 from ._directions import LBFGS, SteepestDescent
+from ._plane import plane_step
 from ._state import _STALE_STEP, SolverResult, SolverState, Start
 from ._steps import fixed_step, line_search, lipschitz
 
@@ -337,9 +338,25 @@ def _iterate(state, result, learning_rate):
     (raw_direction,) = bk.keep(
         objective.raw_prediction(coef_direction, intercept_direction)
     )
+    curvature = spare = None
+    if learning_rate is None and state.last_raw_step is not None:
+        # The previous step's raw change is consumed here; its memory then
+        # takes the new raw prediction.
+        spare = state.last_raw_step
+        direction, coef_direction, raw_direction, slope, curvature = plane_step(
+            objective,
+            state.coef,
+            state.proba,
+            state.gradient,
+            coordinates,
+            (direction, coef_direction, raw_direction, slope),
+            (state.last_step, spare),
+        )
     args = (objective, state.coef, state.raw, state.proba, coef_direction, raw_direction)
     if learning_rate is None:
-        step_size, change = line_search(*args, slope, max_step=_STALE_STEP)
+        step_size, change = line_search(
+            *args, slope, max_step=_STALE_STEP, curvature=curvature
+        )
         state.stalled, state.step_size = step_size == 0, step_size
     else:
         step_size, change, state.too_large = fixed_step(
@@ -352,12 +369,24 @@ def _iterate(state, result, learning_rate):
         step = bk.pxp.where(still[:, None], 0.0, step)
         raw_direction = bk.xp.where(still, 0.0, raw_direction)
     state.theta = state.theta + step
-    # The step's raw predictions over its direction's, which nothing else holds.
+    # The step's raw change over its direction's, which nothing else holds.
     raw_direction *= t
-    raw_direction += state.raw
-    state.raw = raw_direction
+    if learning_rate is None:  # kept for the next step's plane
+        state.raw = _sum(state.raw, raw_direction, spare)
+        state.last_raw_step = raw_direction
+    else:
+        raw_direction += state.raw
+        state.raw = raw_direction
     state.directions.record(step)
     state.last_step = step
     state.value = state.value + change
     state.last_change = change
     result.value[state.groups] = state.value
+
+
+def _sum(a, b, out):
+    """``a + b``, written into ``out`` where it is a NumPy array (one nobody
+    else holds), else a fresh array."""
+    if isinstance(out, np.ndarray):
+        return np.add(a, b, out=out)
+    return a + b

@@ -175,6 +175,9 @@ class SolverState:
         # The step that led here (None before the first), and whether the
         # gradient certificate held at an earlier iterate.
         self.last_step, self.certified = None, np.zeros(objective.n_groups, dtype=bool)
+        # That step's change of the raw prediction (None where unknown or
+        # in other coordinates), for the next step's plane (:mod:`sklogreg._plane`).
+        self.last_raw_step = None
         self.last_change = np.zeros(objective.n_groups)  # of the objective, by that step
 
     def evaluate(self):
@@ -234,6 +237,8 @@ class SolverState:
         self.step_size, self.last_change = self.step_size[keep], self.last_change[keep]
         if self.last_step is not None:
             self.last_step = bk.take(self.last_step, columns, axis=0)
+        if self.last_raw_step is not None:
+            (self.last_raw_step,) = bk.keep(bk.take(self.last_raw_step, columns, axis=1))
         self.directions.take(bk, columns, keep)
 
     def moved_little(self, tol):
@@ -278,6 +283,7 @@ class SolverState:
     def rescale(self, n_iter):
         """Sharpen the diagonal scaling with the curvature here; restart directions."""
         self.rescaled_at = n_iter
+        self.last_raw_step = None  # its step is in the old coordinates
         objective, bk = self.objective, self.backend
         coef, intercept = (bk.host(a) for a in self.coordinates.to_coef(self.theta))
         # Softmax groups' whole curvature (built only where it is affordable).

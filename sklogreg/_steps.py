@@ -17,13 +17,22 @@ _TRUST = 4.0
 
 
 def line_search(
-    objective, coef, raw, proba, coef_direction, raw_direction, slope, max_step=None
+    objective,
+    coef,
+    raw,
+    proba,
+    coef_direction,
+    raw_direction,
+    slope,
+    max_step=None,
+    curvature=None,
 ):
     """Newton step along the direction, in the trust region, halved until
     Armijo's test holds.
 
     ``max_step`` (per group) caps the first trial; so does the trust region
-    (see :func:`trusted_step`).
+    (see :func:`trusted_step`). ``curvature``: the objective's second
+    derivative along the direction per group (host), if the caller has it.
 
     Returns
     -------
@@ -33,14 +42,23 @@ def line_search(
     """
     if objective.n_groups == 1 and isinstance(raw_direction, np.ndarray):
         return _one_group(
-            objective, coef, raw, proba, coef_direction, raw_direction, slope, max_step
+            objective,
+            coef,
+            raw,
+            proba,
+            coef_direction,
+            raw_direction,
+            slope,
+            max_step,
+            curvature,
         )
     bk = objective.backend
     # The largest change of a raw prediction per unit step, per group.
     peak = bk.host(bk.column_max(bk.xp.abs(raw_direction)))
     peak = objective.group_max(peak)
     penalty = objective.penalty_along(coef, coef_direction)
-    curvature = objective.curvature_along(proba, raw_direction, penalty)
+    if curvature is None:
+        curvature = objective.curvature_along(proba, raw_direction, penalty)
     positive = curvature > 0
     step_size = np.where(positive, -slope / np.where(positive, curvature, 1), 1.0)
     if max_step is not None:
@@ -56,7 +74,9 @@ def line_search(
     return np.where(bad, 0.0, step_size), np.where(bad, 0.0, change)
 
 
-def _one_group(objective, coef, raw, proba, coef_direction, raw_direction, slope, max_step):
+def _one_group(
+    objective, coef, raw, proba, coef_direction, raw_direction, slope, max_step, curvature
+):
     """:func:`line_search` of a single group of NumPy arrays: the same
     steps with host floats, in a third of the array calls."""
     loss, weight = objective.loss, objective.sample_weight[:, 0]
@@ -64,8 +84,11 @@ def _one_group(objective, coef, raw, proba, coef_direction, raw_direction, slope
     d = coef_direction.ravel()
     along, square = float(coef.ravel() @ d), float(d @ d)
     peak = float(np.abs(raw_direction).max())
-    curvature = float(weight @ loss.curvature_along(proba, raw_direction)[:, 0])
-    curvature += alpha * square
+    if curvature is None:
+        curvature = float(weight @ loss.curvature_along(proba, raw_direction)[:, 0])
+        curvature += alpha * square
+    else:
+        curvature = float(curvature[0])
     step = -float(slope[0]) / curvature if curvature > 0 else 1.0
     if max_step is not None:  # a number, or one per group
         step = min(step, max_step if np.isscalar(max_step) else max_step.item())

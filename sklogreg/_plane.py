@@ -1,0 +1,85 @@
+"""The search direction joined with the previous step: a Newton step on their plane.
+
+A quasi-Newton direction ``d`` carries the curvature its memory learnt at
+earlier points. Where the curvature changes fast from one iterate to the
+next, that memory lags: on separable data with a weak penalty, rows leave the
+region of curvature as the margins grow, and each step of ``d`` alone takes
+the objective down by a near-constant factor. The curvature at the current
+point is cheap to have along any direction whose raw prediction is known,
+and two are: ``X d`` (the pass the step needs anyway) and the previous
+step's change of the raw prediction, which the loop tracks. So each
+iteration minimizes the quadratic model on the plane of ``d`` and the
+previous step ``s``, with the exact curvature here::
+
+    [t_d, t_s] = -[[d'Bd, d'Bs], [s'Bd, s'Bs]]^-1 [g'd, g's]
+
+and searches along ``t_d d + t_s s``, where the line search's Newton step is
+then one. The extra work is a few per-row products, no pass over ``X``.
+Measured against ``d`` alone (iterations to the default certificate, and
+to 1e-8 relative suboptimality): separable 40,000 x 200 with C=1 14 -> 11
+and 21 -> 19; planted 1,000,000 x 50 7 -> 6 and 11 -> 7.
+
+The plane is not used where it would not surely help: where ``d`` does
+not descend (the gradient is rounding; the line search then stalls as it
+should), where ``d`` and ``s`` are nearly parallel in the curvature's
+metric, or where the model's minimizer leaves ``d``'s orientation.
+"""
+
+import numpy as np
+
+# d and s count as parallel where the 2 x 2 curvature's determinant is below
+# this share of its diagonal's product (the squared sine of their angle in
+# the curvature's metric).
+_PARALLEL = 1e-8
+
+
+def plane_step(objective, coef, proba, gradient, coordinates, along, previous):
+    """The direction ``along`` joined with the ``previous`` step, per group.
+
+    Parameters
+    ----------
+    objective : Objective
+    coef, proba, gradient
+        The iterate's coefficients, probabilities and gradient in ``theta``.
+    coordinates : Coordinates
+        The solver's coordinates (``to_coef`` of a step is linear).
+    along : tuple
+        ``(direction, coef_direction, raw_direction, slope)`` of the search
+        direction; ``raw_direction`` is written over where the library allows.
+    previous : tuple
+        ``(step, raw_step)``: the last step in ``theta`` and its change of
+        the raw prediction, in the same coordinates; ``raw_step`` is written
+        over where the library allows.
+
+    Returns
+    -------
+    direction, coef_direction, raw_direction, slope, curvature
+        The joined direction (``direction`` itself in groups where the plane
+        is not used), its slope and second derivative per group (host).
+    """
+    direction, coef_direction, raw_a, slope_a = along
+    step, raw_b = previous
+    coef_step = coordinates.to_coef(step)[0]
+    aa, ab, bb = objective.curvature_in_plane(
+        proba, raw_a, raw_b, coef_direction, coef_step
+    ).T
+    slope_b = objective.params_dot(gradient, step)
+    det = aa * bb - ab**2
+    usable = (slope_a < 0) & (aa > 0) & (bb > 0) & (det > _PARALLEL * aa * bb)
+    safe = np.where(usable, det, 1.0)
+    t_a = np.where(usable, (ab * slope_b - bb * slope_a) / safe, 1.0)
+    t_b = np.where(usable, (ab * slope_a - aa * slope_b) / safe, 0.0)
+    slope = t_a * slope_a + t_b * slope_b
+    usable &= (t_a > 0) & (slope < 0)
+    if not usable.any():
+        return direction, coef_direction, raw_a, slope_a, aa
+    t_a, t_b = np.where(usable, t_a, 1.0), np.where(usable, t_b, 0.0)
+    slope = np.where(usable, slope, slope_a)
+    curvature = t_a**2 * aa + 2 * t_a * t_b * ab + t_b**2 * bb
+    T_a, T_b = objective.spread(t_a), objective.spread(t_b)
+    direction = T_a[:, None] * direction + T_b[:, None] * step
+    coef_direction = T_a[:, None] * coef_direction + T_b[:, None] * coef_step
+    raw_a *= T_a  # in place where the library allows: both are the loop's own
+    raw_b *= T_b
+    raw_a += raw_b
+    return direction, coef_direction, raw_a, slope, curvature
