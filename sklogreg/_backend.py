@@ -248,6 +248,18 @@ class Backend:
             return np.ones(A.shape[0], dtype=A.dtype) @ A
         return self.xp.sum(A, axis=0)
 
+    def column_dots(self, pairs):
+        """``sum_i a_ik b_ik`` per column ``k`` for each pair ``(a, b)`` of
+        row-side arrays (broadcasting): host float64 of shape ``(len(pairs),
+        k)``, fetched in one transfer. On NumPy, single columns go to BLAS
+        dot products, with no product array."""
+        if self._numpy and all(a.shape[1] == b.shape[1] == 1 for a, b in pairs):
+            sums = [np.atleast_1d(a[:, 0] @ b[:, 0]) for a, b in pairs]
+        else:
+            sums = [self.column_sums(a * b) for a, b in pairs]
+        sums = self.collect(*sums)
+        return np.stack([self.host(m).astype(np.float64) for m in sums])
+
     def column_max(self, A):
         """Maxima over the rows of a row-side ``(n_samples, k)`` array: ``(k,)``.
 

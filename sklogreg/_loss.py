@@ -76,16 +76,15 @@ class BinaryLoss:
         curvature *= raw_direction
         return curvature
 
-    def curvature_in_plane(self, proba, a, b):
-        """Per-row second derivatives along ``a``, across ``a`` and ``b``, and
-        along ``b`` (raw prediction directions), three ``(n_samples, n_groups)``."""
+    def curvature_in_plane(self, proba, a, b, weights):
+        """Second derivatives along ``a``, across ``a`` and ``b``, and along
+        ``b`` (raw prediction directions) under the row ``weights``, per
+        group: host ``(3, n_groups)``."""
         curvature = self.hessian_diagonal(proba)
+        curvature *= weights  # in place where the library allows: no fresh array
         along_a = curvature * a
-        across = along_a * b
-        along_a *= a
-        curvature *= b  # in place where the library allows: no fresh array
         curvature *= b
-        return along_a, across, curvature
+        return self.backend.column_dots([(along_a, a), (along_a, b), (curvature, b)])
 
     def change(self, raw_prediction, proba, raw_displacement, largest=None):
         """Per-row ``loss(raw + displacement) - loss(raw)``, accurate even when tiny.
@@ -177,16 +176,19 @@ class MultinomialLoss:
         mean = self._group_sum(weighted)
         return self._group_sum(weighted * raw_direction) - mean**2
 
-    def curvature_in_plane(self, proba, a, b):
-        """Per-row second derivatives along ``a``, across ``a`` and ``b``, and
-        along ``b`` (raw prediction directions), three ``(n_samples, n_groups)``."""
+    def curvature_in_plane(self, proba, a, b, weights):
+        """Second derivatives along ``a``, across ``a`` and ``b``, and along
+        ``b`` (raw prediction directions) under the row ``weights`` (equal
+        within a group), per group: host ``(3, n_groups)``."""
         weighted_a, weighted_b = proba * a, proba * b
         mean_a, mean_b = self._group_sum(weighted_a), self._group_sum(weighted_b)
-        return (
+        rows = (
             self._group_sum(weighted_a * a) - mean_a**2,
             self._group_sum(weighted_a * b) - mean_a * mean_b,
             self._group_sum(weighted_b * b) - mean_b**2,
         )
+        weights = weights[:, :: self.group_size]
+        return self.backend.column_dots([(weights, r) for r in rows])
 
     def change(self, raw_prediction, proba, raw_displacement, largest=None):
         """Per-row ``loss(raw + displacement) - loss(raw)``, accurate even when tiny.

@@ -214,12 +214,9 @@ class Objective:
         ``a``, ``b``: the directions' changes of the raw prediction;
         ``coef_a``, ``coef_b``: their coefficients (the penalty's part).
         """
-        loss = np.stack(
-            [self.weighted_sum(rows) for rows in self.loss.curvature_in_plane(proba, a, b)],
-            axis=1,
-        )
+        loss = self.loss.curvature_in_plane(proba, a, b, self.sample_weight)
         pairs = self.backend.vecdots([(coef_a, coef_a), (coef_a, coef_b), (coef_b, coef_b)])
-        return loss + self.group_sum((self.l2_reg_strength * pairs).T)
+        return loss.T + self.group_sum((self.l2_reg_strength * pairs).T)
 
     def change(self, raw, proba, step_size, raw_direction, penalty, largest=None):
         """``f(coef + t d) - f(coef)`` per group for steps ``t = step_size``

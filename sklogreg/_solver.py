@@ -57,6 +57,7 @@ def solve(
     rescale_every=None,
     confirm=False,
     settle=False,
+    plane=False,
     verbose=0,
     monitor=None,
     start=None,
@@ -107,6 +108,9 @@ def solve(
         With ``confirm``, stop only after a step that lowered the objective
         little (see ``tol``): the model a fit returns. A path's fits, which
         only score their ``C``, stop on the confirmed certificate.
+    plane : bool
+        Join each direction with the previous step (:mod:`sklogreg._plane`);
+        line search steps only.
     verbose : int
         Print progress every ``verbose`` iterations when positive.
     monitor : callable or None
@@ -126,6 +130,7 @@ def solve(
     result = SolverResult(coef, intercept, objective, keep_final)
     theta = coordinates.from_coef(coef, intercept)
     state = SolverState(objective, coordinates, theta, directions, start)
+    state.plane = plane and learning_rate is None
     for n_iter in range(max_iter + 1):
         state.evaluate()
         if n_iter == 0:
@@ -257,6 +262,10 @@ def solve_with(
         rescale_every=rescale_every,
         confirm=solver != "gd",
         settle=settle,
+        # Where BFGS restarts from the exact curvature every few steps (tiny
+        # problems), and with L-BFGS, the plane took as many iterations
+        # within one, and its array calls cost more than it saved.
+        plane=isinstance(directions, BFGS) and rescale_every == _RESCALE_EVERY,
         start=start,
         **options,
     )
@@ -339,7 +348,7 @@ def _iterate(state, result, learning_rate):
         objective.raw_prediction(coef_direction, intercept_direction)
     )
     curvature = spare = None
-    if learning_rate is None and state.last_raw_step is not None:
+    if state.plane and state.last_raw_step is not None:
         # The previous step's raw change is consumed here; its memory then
         # takes the new raw prediction.
         spare = state.last_raw_step
@@ -371,7 +380,7 @@ def _iterate(state, result, learning_rate):
     state.theta = state.theta + step
     # The step's raw change over its direction's, which nothing else holds.
     raw_direction *= t
-    if learning_rate is None:  # kept for the next step's plane
+    if state.plane:  # kept for the next step's plane
         state.raw = _sum(state.raw, raw_direction, spare)
         state.last_raw_step = raw_direction
     else:

@@ -177,7 +177,7 @@ class SolverState:
         self.last_step, self.certified = None, np.zeros(objective.n_groups, dtype=bool)
         # That step's change of the raw prediction (None where unknown or
         # in other coordinates), for the next step's plane (:mod:`sklogreg._plane`).
-        self.last_raw_step = None
+        self.last_raw_step, self.plane = None, False
         self.last_change = np.zeros(objective.n_groups)  # of the objective, by that step
 
     def evaluate(self):

@@ -428,6 +428,29 @@ def test_bfgs_float32_small_steps():
     assert error <= 1e-4 * np.abs(directions[1]).max()
 
 
+@pytest.mark.parametrize("n_classes", [2, 4])  # one group (host floats), four
+def test_bfgs_skips_a_pair_whose_curvature_is_rounding(n_classes):
+    """In float32, a pair with ``s^T y`` of 3e-45 next to ``||s|| ||y||``
+    of 3e-11 (a step at the rounding level of a converged fit) leaves ``H``
+    as it was: its ``1 / s^T y`` would overflow the update's float32
+    coefficients (a RuntimeWarning, an error here)."""
+    objective, _, theta = _objective(n_classes, "ovr", True, "plain", dtype=np.float32)
+    metric = _metric(np.random.default_rng(5), theta.shape[1], True, dtype=np.float32)
+    g = np.random.default_rng(7).normal(size=theta.shape).astype(np.float32)
+    g[:, 0] = 0  # the gradient change keeps its 1e-37
+    step = np.zeros(theta.shape, np.float32)
+    step[:, 0] = 3e-8
+    change = np.zeros(theta.shape, np.float32)
+    change[:, 0], change[:, 1] = 1e-37, 1e-3
+    assert 0 < float(step[0] @ change[0]) < 1e-44
+    bfgs = BFGS()
+    gradients = _feed(bfgs, objective, g, [step], [change], metric)
+    before = bfgs._H.copy()
+    direction, slope = bfgs.direction(objective, gradients[-1], metric)
+    np.testing.assert_array_equal(bfgs._H, before)
+    assert np.isfinite(direction).all() and (slope < 0).all()
+
+
 @pytest.mark.parametrize("n_classes, multi_class", [(2, "ovr"), (4, "multinomial")])
 def test_one_bfgs_group_starts_again_where_its_matrix_stopped_descending(
     n_classes, multi_class

@@ -275,7 +275,7 @@ def test_a_solve_hands_on_what_a_fresh_evaluation_gives(case):
         objective = _softmax_groups()
     else:
         multi_class = "ovr" if case == "one-vs-rest" else "multinomial"
-        objective, _, _ = _objective(4, multi_class, True, "plain", C=300.0)
+        objective, _, _ = _objective(4, multi_class, True, "plain", C=30.0)
     zeros = np.zeros((objective.loss.n_columns, P)), np.zeros(objective.loss.n_columns)
     result = solve_with(
         objective, *zeros, solver="lbfgs", learning_rate=None, tol=1e-6, max_iter=200,

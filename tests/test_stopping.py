@@ -255,13 +255,13 @@ def _iterates(X, y, C, tol, column, n_iter):
 
 
 def test_a_certificate_lost_again_is_confirmed_by_the_next_iterate_that_meets_it():
-    """Wine's third one-vs-rest problem (C=100, tol=1e-4): its gradient meets
+    """Iris's third one-vs-rest problem (C=1000, tol=1e-3): its gradient meets
     ``tol``, rises above it, then meets it again, after a step that still
     lowered the objective by more than ``tol`` times itself. The fit stops at
     the first iterate that meets the test after an earlier one did, reached
     by a step that lowered the objective by at most ``tol`` times itself."""
-    X, y = standardized("wine")
-    C, tol = 100.0, 1e-4
+    X, y = standardized("iris")
+    C, tol = 1000.0, 1e-3
     n_iter = ScratchLogisticRegression(C=C, tol=tol).fit(X, y).n_iter_[2]
     norms, values = _iterates(X, y, C, tol, 2, n_iter + 2)
     certified = norms <= tol
