@@ -74,6 +74,10 @@ class Objective:
         # Rows of zero weight in some column (held-out rows of a fold), or None.
         positive = self.sample_weight > 0
         self.weightless_rows = None if bk.surely(positive) else ~positive
+        # The one weight of every row and column (no sample, class or fold
+        # weights; host float), or None.
+        first = bk.host(self.sample_weight[:1, :1]).item() if len(self.sample_weight) else 0
+        self.uniform_weight = first if bk.surely(self.sample_weight == first) else None
         self.n_groups = loss.n_columns // loss.group_size
 
     def subset(self, groups):
@@ -207,14 +211,19 @@ class Objective:
         loss = self.weighted_sum(self.loss.curvature_along(proba, raw_direction))
         return loss + self.group_sum(self.l2_reg_strength * penalty[:, 1])
 
-    def curvature_in_plane(self, proba, a, b, coef_a, coef_b):
+    def curvature_in_plane(self, proba, a, b, coef_a, coef_b, scratch=None):
         """Second derivatives of the objective on the plane of two directions,
         per group (host, ``(n_groups, 3)``): along ``a``, across, along ``b``.
 
         ``a``, ``b``: the directions' changes of the raw prediction;
-        ``coef_a``, ``coef_b``: their coefficients (the penalty's part).
+        ``coef_a``, ``coef_b``: their coefficients (the penalty's part);
+        ``scratch``: a row-side array nobody holds, or None.
         """
-        loss = self.loss.curvature_in_plane(proba, a, b, self.sample_weight)
+        loss = self.loss
+        if self.uniform_weight is None:
+            loss = loss.curvature_in_plane(proba, a, b, self.sample_weight, scratch)
+        else:  # the weight after the sums: one per-row product fewer
+            loss = self.uniform_weight * loss.curvature_in_plane(proba, a, b, None, scratch)
         pairs = self.backend.vecdots([(coef_a, coef_a), (coef_a, coef_b), (coef_b, coef_b)])
         return loss.T + self.group_sum((self.l2_reg_strength * pairs).T)
 
@@ -227,7 +236,9 @@ class Objective:
         ``|t raw_direction|``, if known (host float).
         """
         t = self.spread_host(step_size)
-        raw_step = self.backend.params(t) * raw_direction
+        # Unit steps (the plane's Newton steps) move by the direction itself.
+        unit = (t == 1).all()
+        raw_step = raw_direction if unit else self.backend.params(t) * raw_direction
         loss = self.weighted_sum(self.loss.change(raw, proba, raw_step, largest))
         return loss + self.group_sum(
             self.l2_reg_strength * t * (penalty[:, 0] + 0.5 * t * penalty[:, 1])

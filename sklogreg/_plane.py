@@ -33,7 +33,9 @@ import numpy as np
 _PARALLEL = 1e-8
 
 
-def plane_step(objective, coef, proba, gradient, coordinates, along, previous):
+def plane_step(
+    objective, coef, proba, gradient, coordinates, along, previous, scratch=None
+):
     """The direction ``along`` joined with the ``previous`` step, per group.
 
     Parameters
@@ -50,6 +52,9 @@ def plane_step(objective, coef, proba, gradient, coordinates, along, previous):
         ``(step, raw_step)``: the last step in ``theta`` and its change of
         the raw prediction, in the same coordinates; ``raw_step`` is written
         over where the library allows.
+    scratch : array or None
+        A row-side array of the raw prediction's shape that nobody holds,
+        for the curvature's per-row products.
 
     Returns
     -------
@@ -61,7 +66,7 @@ def plane_step(objective, coef, proba, gradient, coordinates, along, previous):
     step, raw_b = previous
     coef_step = coordinates.to_coef(step)[0]
     aa, ab, bb = objective.curvature_in_plane(
-        proba, raw_a, raw_b, coef_direction, coef_step
+        proba, raw_a, raw_b, coef_direction, coef_step, scratch
     ).T
     slope_b = objective.params_dot(gradient, step)
     det = aa * bb - ab**2
@@ -75,7 +80,10 @@ def plane_step(objective, coef, proba, gradient, coordinates, along, previous):
         return direction, coef_direction, raw_a, slope_a, aa
     t_a, t_b = np.where(usable, t_a, 1.0), np.where(usable, t_b, 0.0)
     slope = np.where(usable, slope, slope_a)
-    curvature = t_a**2 * aa + 2 * t_a * t_b * ab + t_b**2 * bb
+    # Along the joined direction the model's minimizer is at one: its
+    # curvature is -slope (t^T H t = -t^T g), which makes the Newton step
+    # exactly one, and the line search then need not scale the direction.
+    curvature = np.where(usable, -slope, aa)
     T_a, T_b = objective.spread(t_a), objective.spread(t_b)
     direction = T_a[:, None] * direction + T_b[:, None] * step
     coef_direction = T_a[:, None] * coef_direction + T_b[:, None] * coef_step

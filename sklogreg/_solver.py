@@ -360,7 +360,9 @@ def _iterate(state, result, learning_rate):
             coordinates,
             (direction, coef_direction, raw_direction, slope),
             (state.last_step, spare),
+            state.scratch,
         )
+        state.scratch = None  # written over
     args = (objective, state.coef, state.raw, state.proba, coef_direction, raw_direction)
     if learning_rate is None:
         step_size, change = line_search(
@@ -379,7 +381,8 @@ def _iterate(state, result, learning_rate):
         raw_direction = bk.xp.where(still, 0.0, raw_direction)
     state.theta = state.theta + step
     # The step's raw change over its direction's, which nothing else holds.
-    raw_direction *= t
+    if not (step_size == 1).all():
+        raw_direction *= t
     if state.plane:  # kept for the next step's plane
         state.raw = _sum(state.raw, raw_direction, spare)
         state.last_raw_step = raw_direction

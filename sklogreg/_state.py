@@ -178,6 +178,8 @@ class SolverState:
         # That step's change of the raw prediction (None where unknown or
         # in other coordinates), for the next step's plane (:mod:`sklogreg._plane`).
         self.last_raw_step, self.plane = None, False
+        # A row-side array nobody holds (NumPy: written over), or None.
+        self.scratch = None
         self.last_change = np.zeros(objective.n_groups)  # of the objective, by that step
 
     def evaluate(self):
@@ -187,9 +189,12 @@ class SolverState:
             self.raw, self.raw_gradient, self.proba, self.backward, self._loss = self._start
             self._start = None
         else:
-            self.raw, self.raw_gradient, self.proba, self.backward, _ = Start.at(
+            self.raw, self.raw_gradient, self.proba, residual = Start.rows_at(
                 objective, self.raw
             )
+            self.backward = objective.backward(residual)
+            # Nobody holds the residual after its product: per-row scratch.
+            self.scratch = residual
         self.coef, _ = self.coordinates.to_coef(self.theta)
         self.grad_coef, self.grad_intercept, self.grad_norm = objective.gradient(
             self.coef, self.raw_gradient, self.backward
@@ -239,6 +244,7 @@ class SolverState:
             self.last_step = bk.take(self.last_step, columns, axis=0)
         if self.last_raw_step is not None:
             (self.last_raw_step,) = bk.keep(bk.take(self.last_raw_step, columns, axis=1))
+        self.scratch = None  # of the old columns
         self.directions.take(bk, columns, keep)
 
     def moved_little(self, tol):

@@ -97,7 +97,8 @@ def _one_group(
         if reach > 0:
             step = min(step, 1 / reach)
     for _ in range(_MAX_HALVINGS):
-        displacement = step * raw_direction
+        # A unit step (the plane's Newton step) moves by the direction itself.
+        displacement = raw_direction if step == 1 else step * raw_direction
         change = float(weight @ loss.change(raw, proba, displacement, step * peak)[:, 0])
         change += alpha * step * (along + 0.5 * step * square)
         if change <= _ARMIJO * step * slope[0]:
