@@ -197,24 +197,6 @@ class MultinomialLoss:
         mean = self._group_sum(weighted)
         return self._group_sum(weighted * raw_direction) - mean**2
 
-    def curvature_in_plane(self, proba, a, b, weights=None, scratch=None):
-        """Second derivatives along ``a``, across ``a`` and ``b``, and along
-        ``b`` (raw prediction directions) under the row ``weights`` (equal
-        within a group; None: ones), per group: host ``(3, n_groups)``.
-        ``scratch`` is not used."""
-        weighted_a, weighted_b = proba * a, proba * b
-        mean_a, mean_b = self._group_sum(weighted_a), self._group_sum(weighted_b)
-        rows = (
-            self._group_sum(weighted_a * a) - mean_a**2,
-            self._group_sum(weighted_a * b) - mean_a * mean_b,
-            self._group_sum(weighted_b * b) - mean_b**2,
-        )
-        if weights is None:
-            sums = (self.backend.host(self.backend.column_sums(r)) for r in rows)
-            return np.stack([m.astype(np.float64) for m in sums])
-        weights = weights[:, :: self.group_size]
-        return self.backend.column_dots([(weights, r) for r in rows])
-
     def change(self, raw_prediction, proba, raw_displacement, largest=None):
         """Per-row ``loss(raw + displacement) - loss(raw)``, accurate even when tiny.
 

@@ -22,7 +22,9 @@ and 21 -> 19; planted 1,000,000 x 50 7 -> 6 and 11 -> 7.
 The plane is not used where it would not surely help: where ``d`` does
 not descend (the gradient is rounding; the line search then stalls as it
 should), where ``d`` and ``s`` are nearly parallel in the curvature's
-metric, or where the model's minimizer leaves ``d``'s orientation.
+metric, or where the model's minimizer leaves ``d``'s orientation. Binary
+groups only (a binary fit, one-vs-rest, their folds and values of C): with
+softmax groups it took as many iterations (10 classes of 5,000 x 50).
 """
 
 import numpy as np
@@ -41,6 +43,7 @@ def plane_step(
     Parameters
     ----------
     objective : Objective
+        Of binary groups (:class:`~sklogreg._loss.BinaryLoss`).
     coef, proba, gradient
         The iterate's coefficients, probabilities and gradient in ``theta``.
     coordinates : Coordinates
@@ -65,25 +68,25 @@ def plane_step(
     direction, coef_direction, raw_a, slope_a = along
     step, raw_b = previous
     coef_step = coordinates.to_coef(step)[0]
-    aa, ab, bb = objective.curvature_in_plane(
-        proba, raw_a, raw_b, coef_direction, coef_step, scratch
-    ).T
-    slope_b = objective.params_dot(gradient, step)
-    det = aa * bb - ab**2
-    usable = (slope_a < 0) & (aa > 0) & (bb > 0) & (det > _PARALLEL * aa * bb)
-    safe = np.where(usable, det, 1.0)
-    t_a = np.where(usable, (ab * slope_b - bb * slope_a) / safe, 1.0)
-    t_b = np.where(usable, (ab * slope_a - aa * slope_b) / safe, 0.0)
-    slope = t_a * slope_a + t_b * slope_b
-    usable &= (t_a > 0) & (slope < 0)
+    if objective.n_groups == 1 and isinstance(raw_a, np.ndarray):
+        # One group of NumPy arrays: host floats, a third of the array calls
+        # (these, not the arithmetic, are the cost on small problems).
+        curvature = _one_group(
+            objective, proba, raw_a, raw_b, coef_direction, coef_step, scratch
+        )
+        slope_b = np.array([float(gradient.ravel() @ step.ravel())])
+    else:
+        curvature = objective.curvature_in_plane(
+            proba, raw_a, raw_b, coef_direction, coef_step, scratch
+        )
+        slope_b = objective.params_dot(gradient, step)
+    t_a, t_b, slope, usable = _newton(*curvature.T, slope_a, slope_b)
     if not usable.any():
-        return direction, coef_direction, raw_a, slope_a, aa
-    t_a, t_b = np.where(usable, t_a, 1.0), np.where(usable, t_b, 0.0)
-    slope = np.where(usable, slope, slope_a)
+        return direction, coef_direction, raw_a, slope_a, curvature[:, 0]
     # Along the joined direction the model's minimizer is at one: its
     # curvature is -slope (t^T H t = -t^T g), which makes the Newton step
     # exactly one, and the line search then need not scale the direction.
-    curvature = np.where(usable, -slope, aa)
+    curvature = np.where(usable, -slope, curvature[:, 0])
     T_a, T_b = objective.spread(t_a), objective.spread(t_b)
     direction = T_a[:, None] * direction + T_b[:, None] * step
     coef_direction = T_a[:, None] * coef_direction + T_b[:, None] * coef_step
@@ -91,3 +94,54 @@ def plane_step(
     raw_b *= T_b
     raw_a += raw_b
     return direction, coef_direction, raw_a, slope, curvature
+
+
+def _newton(aa, ab, bb, slope_a, slope_b):
+    """Per group, the minimizer ``(t_a, t_b)`` of the quadratic model on the
+    plane, the slope along ``t_a a + t_b b`` and whether it is usable
+    (elsewhere ``(1, 0)`` and the slope along ``a``). Host floats, group by
+    group: a few groups cost less so than a dozen array calls."""
+    solved = [
+        _newton_one(*group) for group in zip(aa, ab, bb, slope_a, slope_b, strict=True)
+    ]
+    t_a, t_b, slope, usable = (np.array(column) for column in zip(*solved, strict=True))
+    return t_a, t_b, slope, usable
+
+
+def _newton_one(aa, ab, bb, slope_a, slope_b):
+    det = aa * bb - ab * ab
+    if slope_a < 0 and aa > 0 and bb > 0 and det > _PARALLEL * aa * bb:
+        t_a, t_b = (ab * slope_b - bb * slope_a) / det, (ab * slope_a - aa * slope_b) / det
+        slope = t_a * slope_a + t_b * slope_b
+        if t_a > 0 and slope < 0:
+            return t_a, t_b, slope, True
+    return 1.0, 0.0, slope_a, False
+
+
+def _one_group(objective, proba, a, b, coef_a, coef_b, scratch):
+    """:meth:`~sklogreg._objective.Objective.curvature_in_plane` of a single
+    binary group of NumPy arrays, ``(1, 3)``: the same sums in fewer calls."""
+    weights = objective.uniform_weight
+    rows = objective.loss.hessian_diagonal(proba, scratch)[:, 0]
+    if weights is None:
+        rows *= objective.sample_weight[:, 0]
+    a, b = a[:, 0], b[:, 0]
+    rows *= a
+    aa, ab = float(rows @ a), float(rows @ b)
+    rows = objective.loss.hessian_diagonal(proba, rows[:, None])[:, 0]
+    if weights is None:
+        rows *= objective.sample_weight[:, 0]
+    rows *= b
+    bb = float(rows @ b)
+    scale = 1.0 if weights is None else weights
+    alpha = float(objective.l2_reg_strength[0])
+    d, s = coef_a.ravel(), coef_b.ravel()
+    return np.array(
+        [
+            [
+                scale * aa + alpha * (d @ d),
+                scale * ab + alpha * (d @ s),
+                scale * bb + alpha * (s @ s),
+            ]
+        ]
+    )

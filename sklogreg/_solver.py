@@ -265,7 +265,11 @@ def solve_with(
         # Where BFGS restarts from the exact curvature every few steps (tiny
         # problems), and with L-BFGS, the plane took as many iterations
         # within one, and its array calls cost more than it saved.
-        plane=isinstance(directions, BFGS) and rescale_every == _RESCALE_EVERY,
+        plane=(
+            isinstance(directions, BFGS)
+            and rescale_every == _RESCALE_EVERY
+            and objective.group_size == 1
+        ),
         start=start,
         **options,
     )
