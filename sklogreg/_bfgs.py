@@ -89,7 +89,7 @@ class BFGS:
             sy, yHy, ss, yy = bk.vecdots([(s, y), (y, Hy), (s, s), (y, y)])
             # Positive curvature keeps H positive definite (a stalled group
             # has s = 0): elsewhere H stays as it is.
-            update = _curved(sy, ss, yy, s.dtype) & (yHy > 0)
+            update = _curved(sy, ss, yy, bk.host_dtype) & (yHy > 0)
             sy, yHy = np.where(update, sy, 1.0), np.where(update, yHy, 1.0)
             # Scaled up first where it underestimates the inverse curvature
             # along the step: BFGS corrects an H too small only slowly.

@@ -76,8 +76,9 @@ class Objective:
         self.weightless_rows = None if bk.surely(positive) else ~positive
         # The one weight of every row and column (no sample, class or fold
         # weights; host float), or None.
-        first = bk.host(self.sample_weight[:1, :1]).item() if len(self.sample_weight) else 0
-        self.uniform_weight = first if bk.surely(self.sample_weight == first) else None
+        weight = self.sample_weight
+        first = bk.host(weight[:1, :1]).item() if weight.shape[0] else 0.0
+        self.uniform_weight = first if bk.surely(weight == first) else None
         self.n_groups = loss.n_columns // loss.group_size
 
     def subset(self, groups):
