@@ -41,17 +41,8 @@ def line_search(
         step decreases the objective (rounding dominates) gets ``0`` and ``0``.
     """
     if objective.n_groups == 1 and isinstance(raw_direction, np.ndarray):
-        return _one_group(
-            objective,
-            coef,
-            raw,
-            proba,
-            coef_direction,
-            raw_direction,
-            slope,
-            max_step,
-            curvature,
-        )
+        along = (coef_direction, raw_direction, slope)
+        return _one_group(objective, coef, raw, proba, *along, max_step, curvature)
     bk = objective.backend
     # The largest change of a raw prediction per unit step, per group.
     peak = bk.host(bk.column_max(bk.xp.abs(raw_direction)))
