@@ -125,7 +125,7 @@ class BFGS:
             s, y = step.reshape(-1), g - previous.reshape(-1)
             Hy = H @ y
             sy, yHy = float(s @ y), float(y @ Hy)
-            if _curved(sy, float(s @ s), float(y @ y), s.dtype) and yHy > 0:
+            if yHy > 0 and _curved(sy, float(s @ s), float(y @ y), s.dtype):
                 gamma, rho = max(sy / yHy, 1.0), 1 / sy
                 w = rho * (1 + rho * gamma * yHy) / 2 * s - gamma * rho * Hy
                 outer = np.outer(s, w)

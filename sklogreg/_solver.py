@@ -385,7 +385,7 @@ def _iterate(state, result, learning_rate):
         raw_direction = bk.xp.where(still, 0.0, raw_direction)
     state.theta = state.theta + step
     # The step's raw change over its direction's, which nothing else holds.
-    if not (step_size == 1).all():
+    if not (state.plane and (step_size == 1).all()):  # unit steps: the plane's
         raw_direction *= t
     if state.plane:  # kept for the next step's plane
         state.raw = _sum(state.raw, raw_direction, spare)
