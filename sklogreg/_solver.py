@@ -1,16 +1,19 @@
 """Batch gradient methods on an :class:`~sklogreg._objective.Objective`.
 
-One descent loop serves both solvers; only the direction and the step differ
-(:mod:`sklogreg._directions`, :mod:`sklogreg._steps`):
+One descent loop serves both solvers (an iteration: :mod:`sklogreg._iteration`);
+only the direction and the step differ (:mod:`sklogreg._directions`,
+:mod:`sklogreg._steps`):
 
 * ``"gd"``: plain gradient descent, direction ``-g``, a fixed step.
 * ``"lbfgs"``: limited-memory BFGS directions (or BFGS's own, where its
   matrix is small) in centred and scaled coordinates
   (:mod:`sklogreg._coordinates`), each step by a Newton-started line
-  search. The scaling is re-derived from the curvature at the current point
-  every ``_RESCALE_EVERY`` iterations (every ``_REFRESH_EVERY`` on tiny
-  problems, with the whole inverse curvature), or sooner when step sizes far
-  from one show it stale; the direction's memory restarts with it.
+  search; with BFGS's whole matrix on binary groups, each direction joined
+  with the previous step (:mod:`sklogreg._plane`). The scaling is
+  re-derived from the curvature at the current point every
+  ``_RESCALE_EVERY`` iterations (every ``_REFRESH_EVERY`` on tiny problems,
+  with the whole inverse curvature), or sooner when step sizes far from one
+  show it stale; the direction's memory restarts with it.
 
 An iteration costs two passes over ``X``: ``R^T X`` for the gradient and
 ``X d`` for the raw prediction's change along the direction ``d``, which the
@@ -28,9 +31,9 @@ from ._bfgs import BFGS, dense_affordable
 from ._collinear import null_directions
 from ._coordinates import Coordinates
 from ._directions import LBFGS, SteepestDescent
-from ._plane import plane_step
-from ._state import _STALE_STEP, SolverResult, SolverState, Start
-from ._steps import fixed_step, line_search, lipschitz
+from ._iteration import iterate
+from ._state import SolverResult, SolverState, Start
+from ._steps import lipschitz
 
 # Iterations between re-derivations of the diagonal scaling from the current
 # curvature: frequent enough to matter on ill-conditioned problems, rare
@@ -165,7 +168,7 @@ def solve(
 
         if rescale_every and state.scaling_is_stale(n_iter, rescale_every):
             state.rescale(n_iter)
-        _iterate(state, result, learning_rate)
+        iterate(state, result, learning_rate)
         if state.too_large.any():  # those groups did not move: stop them here
             reason = np.full(len(state.groups), "learning_rate_too_large", dtype=object)
             result.store(state, state.too_large, reason, n_iter)
@@ -335,74 +338,3 @@ def _converged(objective, coef, start, tol):
     coef = objective.backend.params(coef)
     norm = objective.gradient(coef, start.raw_gradient, start.backward)[2]
     return bool(np.all(norm <= tol))
-
-
-def _iterate(state, result, learning_rate):
-    """One step of every running group (none for a group that cannot descend)."""
-    bk, objective = state.backend, state.objective
-    coordinates = state.coordinates
-    metric = coordinates.metric if coordinates.inverse is not None else None
-    direction, slope = state.directions.direction(objective, state.gradient, metric)
-    if coordinates.null_basis is not None:
-        # The projection keeps the slope only up to the rounding of X_c v = 0.
-        direction = coordinates.project(direction)
-        slope = objective.params_dot(state.gradient, direction)
-    coef_direction, intercept_direction = state.coordinates.to_coef(direction)
-    (raw_direction,) = bk.keep(
-        objective.raw_prediction(coef_direction, intercept_direction)
-    )
-    curvature = spare = None
-    if state.plane and state.last_raw_step is not None:
-        # The previous step's raw change is consumed here; its memory then
-        # takes the new raw prediction.
-        spare = state.last_raw_step
-        direction, coef_direction, raw_direction, slope, curvature = plane_step(
-            objective,
-            state.coef,
-            state.proba,
-            state.gradient,
-            coordinates,
-            (direction, coef_direction, raw_direction, slope),
-            (state.last_step, spare),
-            state.scratch,
-        )
-        state.scratch = None  # written over
-    args = (objective, state.coef, state.raw, state.proba, coef_direction, raw_direction)
-    if learning_rate is None:
-        step_size, change = line_search(
-            *args, slope, max_step=_STALE_STEP, curvature=curvature
-        )
-        state.stalled, state.step_size = step_size == 0, step_size
-    else:
-        step_size, change, state.too_large = fixed_step(
-            *args, learning_rate=learning_rate, value=state.value
-        )
-    t = objective.spread(step_size)
-    step = t[:, None] * direction
-    if not step_size.all():  # groups that stay at a zero step (0 * inf would be NaN)
-        still = bk.params(np.repeat(step_size == 0, objective.group_size), dtype=bool)
-        step = bk.pxp.where(still[:, None], 0.0, step)
-        raw_direction = bk.xp.where(still, 0.0, raw_direction)
-    state.theta = state.theta + step
-    # The step's raw change over its direction's, which nothing else holds.
-    if not (state.plane and (step_size == 1).all()):  # unit steps: the plane's
-        raw_direction *= t
-    if state.plane:  # kept for the next step's plane
-        state.raw = _sum(state.raw, raw_direction, spare)
-        state.last_raw_step = raw_direction
-    else:
-        raw_direction += state.raw
-        state.raw = raw_direction
-    state.directions.record(step)
-    state.last_step = step
-    state.value = state.value + change
-    state.last_change = change
-    result.value[state.groups] = state.value
-
-
-def _sum(a, b, out):
-    """``a + b``, written into ``out`` where it is a NumPy array (one nobody
-    else holds), else a fresh array."""
-    if isinstance(out, np.ndarray):
-        return np.add(a, b, out=out)
-    return a + b
