@@ -10,6 +10,7 @@ iterate, its raw prediction and the objective's value.
 import numpy as np
 
 from ._plane import plane_step
+from ._special import into
 from ._state import _STALE_STEP
 from ._steps import fixed_step, line_search
 
@@ -64,9 +65,9 @@ def iterate(state, result, learning_rate):
     # The step's raw change over its direction's, which nothing else holds.
     if not (state.plane and (step_size == 1).all()):  # unit steps: the plane's
         raw_direction *= t
-    if state.plane:  # kept for the next step's plane
-        state.raw = _sum(state.raw, raw_direction, spare)
-        state.last_raw_step = raw_direction
+    if state.plane:  # kept for the next step's plane (persisted: no growing graph)
+        (state.last_raw_step,) = bk.keep(raw_direction)
+        state.raw = into(spare, np.add, state.raw, state.last_raw_step)
     else:
         raw_direction += state.raw
         state.raw = raw_direction
@@ -75,11 +76,3 @@ def iterate(state, result, learning_rate):
     state.value = state.value + change
     state.last_change = change
     result.value[state.groups] = state.value
-
-
-def _sum(a, b, out):
-    """``a + b``, written into ``out`` where it is a NumPy array (one nobody
-    else holds), else a fresh array."""
-    if isinstance(out, np.ndarray):
-        return np.add(a, b, out=out)
-    return a + b

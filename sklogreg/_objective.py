@@ -76,9 +76,9 @@ class Objective:
         self.weightless_rows = None if bk.surely(positive) else ~positive
         # The one weight of every row and column (no sample, class or fold
         # weights; host float), or None.
-        weight = self.sample_weight
-        first = bk.host(weight[:1, :1]).item() if weight.shape[0] else 0.0
-        self.uniform_weight = first if bk.surely(weight == first) else None
+        weight, self.uniform_weight = self.sample_weight, None
+        if weight.shape[0] and bk.surely(weight == weight[:1, :1]):  # never on Dask
+            self.uniform_weight = bk.host(weight[:1, :1]).item()
         self.n_groups = loss.n_columns // loss.group_size
 
     def subset(self, groups):
@@ -214,7 +214,8 @@ class Objective:
 
     def curvature_in_plane(self, proba, a, b, coef_a, coef_b, scratch=None):
         """Second derivatives of the objective on the plane of two directions,
-        per group (host, ``(n_groups, 3)``): along ``a``, across, along ``b``.
+        per group (host, ``(n_groups, 3)``): along ``a``, across, along ``b``;
+        binary groups only (:class:`~sklogreg._loss.BinaryLoss`).
 
         ``a``, ``b``: the directions' changes of the raw prediction;
         ``coef_a``, ``coef_b``: their coefficients (the penalty's part);

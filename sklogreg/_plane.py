@@ -31,7 +31,8 @@ import numpy as np
 
 # d and s count as parallel where the 2 x 2 curvature's determinant is below
 # this share of its diagonal's product (the squared sine of their angle in
-# the curvature's metric).
+# the curvature's metric), or below 64 eps of the dtype: in float32 sums of
+# a million rows that ratio is off by about 1e-7.
 _PARALLEL = 1e-8
 
 
@@ -80,7 +81,8 @@ def plane_step(
             proba, raw_a, raw_b, coef_direction, coef_step, scratch
         )
         slope_b = objective.params_dot(gradient, step)
-    t_a, t_b, slope, usable = _newton(*curvature.T, slope_a, slope_b)
+    parallel = max(_PARALLEL, 64 * float(np.finfo(objective.backend.host_dtype).eps))
+    t_a, t_b, slope, usable = _newton(*curvature.T, slope_a, slope_b, parallel)
     if not usable.any():
         return direction, coef_direction, raw_a, slope_a, curvature[:, 0]
     # Along the joined direction the model's minimizer is at one: its
@@ -96,21 +98,31 @@ def plane_step(
     return direction, coef_direction, raw_a, slope, curvature
 
 
-def _newton(aa, ab, bb, slope_a, slope_b):
+def _newton(aa, ab, bb, slope_a, slope_b, parallel):
     """Per group, the minimizer ``(t_a, t_b)`` of the quadratic model on the
     plane, the slope along ``t_a a + t_b b`` and whether it is usable
-    (elsewhere ``(1, 0)`` and the slope along ``a``). Host floats, group by
-    group: a few groups cost less so than a dozen array calls."""
-    solved = [
-        _newton_one(*group) for group in zip(aa, ab, bb, slope_a, slope_b, strict=True)
-    ]
+    (elsewhere ``(1, 0)`` and the slope along ``a``): :func:`newton_in_plane`
+    group by group (a few groups cost less so than a dozen array calls)."""
+    groups = zip(aa, ab, bb, slope_a, slope_b, strict=True)
+    solved = [newton_in_plane(*group, parallel) for group in groups]
     t_a, t_b, slope, usable = (np.array(column) for column in zip(*solved, strict=True))
     return t_a, t_b, slope, usable
 
 
-def _newton_one(aa, ab, bb, slope_a, slope_b):
+def newton_in_plane(aa, ab, bb, slope_a, slope_b, parallel=_PARALLEL):
+    """``(t_a, t_b, slope, usable)`` of one group from host floats: the
+    curvatures ``aa, ab, bb`` and slopes along ``a`` and ``b``. Usable where
+    ``a`` descends, the two are not ``parallel`` (squared sine of their
+    angle in the curvature's metric) and the minimizer keeps ``a``'s
+    orientation with a descending slope; else ``(1, 0, slope_a, False)``.
+
+    Examples
+    --------
+    >>> newton_in_plane(1.0, 0.0, 1.0, -2.0, -1.0)
+    (2.0, 1.0, -5.0, True)
+    """
     det = aa * bb - ab * ab
-    if slope_a < 0 and aa > 0 and bb > 0 and det > _PARALLEL * aa * bb:
+    if slope_a < 0 and aa > 0 and bb > 0 and det > parallel * aa * bb:
         t_a, t_b = (ab * slope_b - bb * slope_a) / det, (ab * slope_a - aa * slope_b) / det
         slope = t_a * slope_a + t_b * slope_b
         if t_a > 0 and slope < 0:
@@ -120,28 +132,13 @@ def _newton_one(aa, ab, bb, slope_a, slope_b):
 
 def _one_group(objective, proba, a, b, coef_a, coef_b, scratch):
     """:meth:`~sklogreg._objective.Objective.curvature_in_plane` of a single
-    binary group of NumPy arrays, ``(1, 3)``: the same sums in fewer calls."""
-    weights = objective.uniform_weight
-    rows = objective.loss.hessian_diagonal(proba, scratch)[:, 0]
-    if weights is None:
-        rows *= objective.sample_weight[:, 0]
-    a, b = a[:, 0], b[:, 0]
-    rows *= a
-    aa, ab = float(rows @ a), float(rows @ b)
-    rows = objective.loss.hessian_diagonal(proba, rows[:, None])[:, 0]
-    if weights is None:
-        rows *= objective.sample_weight[:, 0]
-    rows *= b
-    bb = float(rows @ b)
-    scale = 1.0 if weights is None else weights
+    binary group of NumPy arrays, ``(1, 3)``: the penalty's part in host
+    floats instead of array calls."""
+    uniform = objective.uniform_weight
+    weights = objective.sample_weight if uniform is None else None
+    loss = objective.loss.curvature_in_plane(proba, a, b, weights, scratch)[:, 0]
+    if uniform is not None:
+        loss = uniform * loss
     alpha = float(objective.l2_reg_strength[0])
     d, s = coef_a.ravel(), coef_b.ravel()
-    return np.array(
-        [
-            [
-                scale * aa + alpha * (d @ d),
-                scale * ab + alpha * (d @ s),
-                scale * bb + alpha * (s @ s),
-            ]
-        ]
-    )
+    return (loss + alpha * np.array([d @ d, d @ s, s @ s]))[None, :]

@@ -9,6 +9,7 @@ finite values without warnings.
 """
 
 import functools
+import operator
 
 import numpy as np
 from scipy import special
@@ -25,6 +26,18 @@ def softplus(u, xp):
     if _is_numpy_namespace(xp):
         return np.logaddexp(0, u)
     return xp.logaddexp(xp.zeros_like(u), u)
+
+
+def into(out, ufunc, a, b):
+    """``ufunc(a, b)`` (``np.add`` or ``np.subtract``) written into ``out``
+    where it is a NumPy array nobody else holds (see :func:`overwrite`); the
+    operator's fresh array elsewhere (None, other libraries)."""
+    if isinstance(out, np.ndarray):
+        return ufunc(a, b, out=out)
+    return _OPERATORS[ufunc](a, b)
+
+
+_OPERATORS = {np.add: operator.add, np.subtract: operator.sub}
 
 
 def overwrite(function, a):

@@ -17,7 +17,7 @@ from sklogreg._backend import Backend
 from sklogreg._bfgs import BFGS
 from sklogreg._coordinates import Coordinates
 from sklogreg._multiclass import build_objective
-from sklogreg._plane import plane_step
+from sklogreg._plane import newton_in_plane, plane_step
 from sklogreg._state import SolverState
 
 from ._helpers import relative_error
@@ -149,10 +149,11 @@ def test_the_plane_is_left_where_it_would_not_help():
     assert not np.allclose(joined[2], kept[0][2])
 
 
-def test_a_scratch_array_changes_nothing():
+@pytest.mark.parametrize("n_groups", [1, 3])
+def test_a_scratch_array_changes_nothing(n_groups):
     """The curvature's products written over a scratch array give what fresh
     arrays give (the scratch's old content does not leak in)."""
-    objective, coordinates, state, *_ = _problem(1, True)
+    objective, coordinates, state, *_ = _problem(n_groups, True)
     direction, step = -state.gradient, 0.1 * state.gradient[:, ::-1].copy()
     results = []
     for scratch in (None, np.full_like(state.raw, 7.0)):
@@ -200,3 +201,58 @@ def test_the_plane_takes_fewer_iterations_on_separable_data(monkeypatch):
     optimum = LogisticRegression(solver="newton-cholesky", tol=1e-10).fit(X, y).coef_
     assert relative_error(joined.coef_, optimum) < 1e-4
     assert relative_error(alone.coef_, optimum) < 1e-4
+
+
+@pytest.mark.parametrize(
+    "curvature, slopes",
+    [
+        # The direction climbs, though the model's minimizer would have t_a > 0
+        # and descend: the gradient is rounding there, the line search should stall.
+        ((1.0, -0.5, 1.0), (0.1, -1.0)),
+        # The direction descends, but the minimizer reverses it (t_a < 0).
+        ((1.0, 0.5, 1.0), (-0.1, -1.0)),
+        # Parallel directions: a determinant of rounding.
+        ((1.0, 1.0 - 1e-12, 1.0), (-1.0, -1.0)),
+    ],
+)
+def test_the_plane_solve_refuses_what_would_not_descend_along_the_direction(
+    curvature, slopes
+):
+    """Each guard of the 2 x 2 solve on its own: the unit step along the
+    direction itself, and its slope, where the plane is refused."""
+    aa, ab, bb = curvature
+    det = aa * bb - ab * ab
+    t_a = (ab * slopes[1] - bb * slopes[0]) / det
+    t_b = (ab * slopes[0] - aa * slopes[1]) / det
+    assert t_a * slopes[0] + t_b * slopes[1] < 0  # the plane itself would descend
+    assert newton_in_plane(aa, ab, bb, *slopes) == (1.0, 0.0, slopes[0], False)
+
+
+def test_a_joined_fit_tracks_its_raw_predictions(monkeypatch):
+    """A weighted float32 one-vs-rest fit whose steps are joined (20,000 x 20):
+    the gradient computed afresh from its coefficients meets the certificate
+    the fit reports, so the raw predictions it tracked through the joined
+    steps (and the previous step's memory, reused for the next ones) were
+    those of its coefficients."""
+    rng = np.random.default_rng(3)
+    X = (rng.standard_normal((20000, 20)) * np.linspace(0.5, 3, 20)).astype(np.float32)
+    y = (X[:, :3] @ [2.0, -1.0, 1.5] + rng.standard_normal(20000) > 0).astype(int)
+    y[X[:, 4] > 1.2] = 2
+    weights = rng.uniform(0.5, 2.0, 20000)
+    calls = []
+    original = solver_module.iterate
+
+    def counting(state, *args):
+        calls.append(state.plane and state.last_raw_step is not None)
+        return original(state, *args)
+
+    monkeypatch.setattr(solver_module, "iterate", counting)
+    clf = ScratchLogisticRegression(C=100.0, tol=1e-6).fit(X, y, sample_weight=weights)
+    assert sum(calls) >= 5
+    assert clf.stop_reason_ == ["converged"] * 3
+    raw = X.astype(np.float64) @ clf.coef_.T.astype(np.float64) + clf.intercept_
+    targets = y[:, None] == np.arange(3)
+    s = weights / weights.sum()
+    gradient = (s[:, None] * (expit(raw) - targets)).T @ X.astype(np.float64)
+    gradient += clf.coef_ / (100.0 * weights.sum())
+    np.testing.assert_array_less(np.abs(gradient).max(axis=1), 1e-5)
