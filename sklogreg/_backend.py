@@ -254,10 +254,8 @@ class Backend:
         k)``, fetched in one transfer. On NumPy, single columns go to BLAS
         dot products, with no product array."""
         if self._numpy and all(a.shape[1] == b.shape[1] == 1 for a, b in pairs):
-            sums = [np.atleast_1d(a[:, 0] @ b[:, 0]) for a, b in pairs]
-        else:
-            sums = [self.column_sums(a * b) for a, b in pairs]
-        sums = self.collect(*sums)
+            return np.array([[float(a[:, 0] @ b[:, 0])] for a, b in pairs])
+        sums = self.collect(*(self.column_sums(a * b) for a, b in pairs))
         return np.stack([self.host(m).astype(np.float64) for m in sums])
 
     def column_max(self, A):

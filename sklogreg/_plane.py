@@ -69,18 +69,10 @@ def plane_step(
     direction, coef_direction, raw_a, slope_a = along
     step, raw_b = previous
     coef_step = coordinates.to_coef(step)[0]
-    if objective.n_groups == 1 and isinstance(raw_a, np.ndarray):
-        # One group of NumPy arrays: host floats, a third of the array calls
-        # (these, not the arithmetic, are the cost on small problems).
-        curvature = _one_group(
-            objective, proba, raw_a, raw_b, coef_direction, coef_step, scratch
-        )
-        slope_b = np.array([float(gradient.ravel() @ step.ravel())])
-    else:
-        curvature = objective.curvature_in_plane(
-            proba, raw_a, raw_b, coef_direction, coef_step, scratch
-        )
-        slope_b = objective.params_dot(gradient, step)
+    curvature = objective.curvature_in_plane(
+        proba, raw_a, raw_b, coef_direction, coef_step, scratch
+    )
+    slope_b = objective.params_dot(gradient, step)
     parallel = max(_PARALLEL, 64 * float(np.finfo(objective.backend.host_dtype).eps))
     t_a, t_b, slope, usable = _newton(*curvature.T, slope_a, slope_b, parallel)
     if not usable.any():
@@ -128,17 +120,3 @@ def newton_in_plane(aa, ab, bb, slope_a, slope_b, parallel=_PARALLEL):
         if t_a > 0 and slope < 0:
             return t_a, t_b, slope, True
     return 1.0, 0.0, slope_a, False
-
-
-def _one_group(objective, proba, a, b, coef_a, coef_b, scratch):
-    """:meth:`~sklogreg._objective.Objective.curvature_in_plane` of a single
-    binary group of NumPy arrays, ``(1, 3)``: the penalty's part in host
-    floats instead of array calls."""
-    uniform = objective.uniform_weight
-    weights = objective.sample_weight if uniform is None else None
-    loss = objective.loss.curvature_in_plane(proba, a, b, weights, scratch)[:, 0]
-    if uniform is not None:
-        loss = uniform * loss
-    alpha = float(objective.l2_reg_strength[0])
-    d, s = coef_a.ravel(), coef_b.ravel()
-    return (loss + alpha * np.array([d @ d, d @ s, s @ s]))[None, :]

@@ -132,8 +132,8 @@ def solve(
     """
     result = SolverResult(coef, intercept, objective, keep_final)
     theta = coordinates.from_coef(coef, intercept)
-    state = SolverState(objective, coordinates, theta, directions, start)
-    state.plane = plane and learning_rate is None
+    plane = plane and learning_rate is None
+    state = SolverState(objective, coordinates, theta, directions, start, plane=plane)
     for n_iter in range(max_iter + 1):
         state.evaluate()
         if n_iter == 0:

@@ -153,7 +153,7 @@ class SolverResult:
 class SolverState:
     """The running groups: their objective, coordinates, iterate and derivatives."""
 
-    def __init__(self, objective, coordinates, theta, directions, start=None):
+    def __init__(self, objective, coordinates, theta, directions, start=None, plane=False):
         self.objective, self.coordinates, self.theta = objective, coordinates, theta
         self.directions = directions
         self.backend = objective.backend
@@ -177,7 +177,8 @@ class SolverState:
         self.last_step, self.certified = None, np.zeros(objective.n_groups, dtype=bool)
         # That step's change of the raw prediction (None where unknown or
         # in other coordinates), for the next step's plane (:mod:`sklogreg._plane`).
-        self.last_raw_step, self.plane = None, False
+        # Whether each direction is joined with the previous step.
+        self.last_raw_step, self.plane = None, plane
         # A row-side array nobody holds (NumPy: written over), or None.
         self.scratch = None
         self.last_change = np.zeros(objective.n_groups)  # of the objective, by that step

@@ -80,9 +80,9 @@ def _model(X, targets, weights, alpha, coef, intercept, directions):
 def test_the_joined_direction_minimizes_the_model_on_the_plane(n_groups, weighted):
     """Per group, ``t_a d + t_b s`` with ``(t_a, t_b)`` the minimizer of the
     quadratic model on the plane; the slope and curvature returned are the
-    model's along it (so the Newton step along it is one). One group takes
-    the host-float path, three the batched one; uniform sample weights are
-    applied after the sums."""
+    model's along it (so the Newton step along it is one). One group's sums
+    are BLAS dot products, three groups' column sums; uniform sample weights
+    are applied after the sums."""
     objective, coordinates, state, X, targets, weights, rng = _problem(n_groups, weighted)
     assert (objective.uniform_weight is None) == weighted
     direction = -state.gradient * rng.uniform(0.5, 2.0, size=state.gradient.shape)
