@@ -128,7 +128,7 @@ class BFGS:
             if yHy > 0 and _curved(sy, float(s @ s), float(y @ y), s.dtype):
                 gamma, rho = max(sy / yHy, 1.0), 1 / sy
                 w = rho * (1 + rho * gamma * yHy) / 2 * s - gamma * rho * Hy
-                outer = np.outer(s, w)
+                outer = s[:, None] * w
                 H = gamma * H + outer + outer.T
                 self._H = H[None]
         direction = -(H @ g)

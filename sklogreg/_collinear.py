@@ -172,12 +172,12 @@ def _sample_null_space(sample, rtol):
     # workspace is what its blocked code needs (blocks of up to 64 columns):
     # the wrapper's default makes it fall back to the unblocked code, 1.3
     # times slower at 1,000 columns. R is in the upper triangle of
-    # ``factor``; ``pivots`` count from 1.
-    (geqp3,) = scipy.linalg.lapack.get_lapack_funcs(("geqp3",), (sample,))
+    # ``factor`` (the triangular solve reads no other); ``pivots`` count
+    # from 1. The sample is float64.
     n_columns = sample.shape[1]
     work = 2 * n_columns + (n_columns + 1) * 64
-    factor, pivots, *_ = geqp3(sample, lwork=work)  # fails only on an argument's type
-    R, pivots = np.triu(factor), pivots - 1
+    factor, pivots, *_ = scipy.linalg.lapack.dgeqp3(sample, lwork=work)
+    R, pivots = factor, pivots - 1
     small = np.flatnonzero(np.abs(np.diag(R)) <= rtol)
     rank = small[0] if len(small) else min(sample.shape)
     null = np.zeros((n_columns, n_columns - rank))

@@ -100,6 +100,7 @@ class Coordinates:
         dense=False,
         coupled_weights=None,
         moments=None,
+        scales=None,
     ):
         """Centre and scale from the weighted curvature of each feature.
 
@@ -134,6 +135,9 @@ class Coordinates:
             What :func:`~sklogreg._curvature.scaling_moments` returned for
             these arguments, if the caller has it (one pass that also served
             the caller); by default, computed here.
+        scales : tuple, default=None
+            ``(scale, intercept_scale)`` to keep instead of deriving them
+            (:meth:`rescaled` with ``keep_scales``).
         """
         n_columns = len(l2_reg_strength)
         if moments is None:
@@ -147,35 +151,18 @@ class Coordinates:
                 coupled_weights=coupled_weights,
             )
         moments, curvature_moments, coupled, _ = moments
-        shift, first, second, total, _ = moments
-        if coupled:  # the pairs (k, k) of every group: the columns' own weights
-            rows, cols = class_pairs(group_size)
-            same = np.arange(n_columns // group_size)[:, None] * len(rows)
-            same = (same + np.flatnonzero(rows == cols)).ravel()
-            first, second, total = first[same], second[same], total[same]
-        raw = second  # about the shift: exactly zero for a constant column
-        if not fit_intercept:
-            mean = np.zeros(X.shape[1])
-            centre = -shift  # moments about zero
+        if scales is None:
+            mean, scale, intercept_scale = _diagonal_scales(
+                moments,
+                l2_reg_strength,
+                coupled=coupled,
+                group_size=group_size,
+                mean=mean if fit_intercept else np.zeros(X.shape[1]),
+                fit_intercept=fit_intercept,
+                eps=np.finfo(backend.host_dtype).eps,
+            )
         else:
-            if mean is None:  # the weighted mean of the rows (all columns' weights)
-                mean = shift + first.sum(axis=0) / total.sum()
-            centre = mean - shift
-        # Moments about the centre from moments about the shift; the shift is
-        # a row of X, so this never cancels catastrophically for features with
-        # a large offset (a timestamp, say).
-        second = second - 2 * centre * first + centre**2 * total[:, None]
-        if group_size > 1 and len(total) > 1:
-            second, raw, total = (group_mean(a, group_size) for a in (second, raw, total))
-        # A feature is flat when its centred moment vanishes next to its
-        # moment about the shift (exactly zero for a constant column, whatever
-        # its value): features of 1e-150 are scaled, not frozen.
-        eps = np.finfo(backend.host_dtype).eps
-        diagonal = np.where(second > 64 * eps * raw, second, 0) + l2_reg_strength[:, None]
-        positive = diagonal > 0
-        scale = np.where(positive, 1 / np.sqrt(np.where(positive, diagonal, 1)), 0)
-        curved = total > 0
-        intercept_scale = np.where(curved, 1 / np.sqrt(np.where(curved, total, 1)), 1)
+            scale, intercept_scale = (np.asarray(a, dtype=np.float64) for a in scales)
         inverse = None
         if curvature_moments is not None and curvature_moments[-1] is not None:
             # An estimate from a sample serves only where the curvature is
@@ -203,8 +190,19 @@ class Coordinates:
             dense=dense,
         )
 
-    def rescaled(self, X, weights, l2_reg_strength, *, group_size, coupled_weights=None):
-        """New scales from the current curvature, about the same centre."""
+    def rescaled(
+        self,
+        X,
+        weights,
+        l2_reg_strength,
+        *,
+        group_size,
+        coupled_weights=None,
+        keep_scales=False,
+    ):
+        """New scales from the current curvature, about the same centre; with
+        ``keep_scales``, only the whole inverse curvature is new."""
+        scales = (self.scale, self.intercept_scale) if keep_scales else None
         return Coordinates.jacobi(
             X,
             weights,
@@ -216,6 +214,7 @@ class Coordinates:
             null_basis=self.null_basis,
             dense=self.dense if self.inverse is not None else False,
             coupled_weights=coupled_weights,
+            scales=scales,
         )
 
     def subset(self, columns):
@@ -246,11 +245,15 @@ class Coordinates:
 
     def to_coef(self, theta):
         """``(coef, intercept)`` of shapes ``(n_columns, n_features)``, ``(n_columns,)``."""
-        coef = self._scale * theta[:, : self.n_features]
+        coef = self.coef(theta)
         if not self.fit_intercept:
             bk = self.backend
             return coef, bk.pxp.zeros(theta.shape[0], dtype=coef.dtype, device=bk.device)
         return coef, self._intercept_scale * theta[:, -1] - coef @ self._mean
+
+    def coef(self, theta):
+        """The ``coef`` of :meth:`to_coef` alone."""
+        return self._scale * theta[:, : self.n_features]
 
     def from_coef(self, coef, intercept):
         """``theta`` for host ``(coef, intercept)``: the inverse of :meth:`to_coef`."""
@@ -322,3 +325,38 @@ class Coordinates:
         centred = grad_coef - grad_intercept[:, None] * self._mean[None, :]
         grad_c = self._intercept_scale * grad_intercept
         return self.backend.pxp.concat([self._scale * centred, grad_c[:, None]], axis=1)
+
+
+def _diagonal_scales(
+    moments, l2_reg_strength, *, coupled, group_size, mean, fit_intercept, eps
+):
+    """The centre, ``scale`` and ``intercept_scale`` of :meth:`Coordinates.jacobi`
+    from the moments of its pass (``mean``: the centre if given, else None)."""
+    shift, first, second, total, _ = moments
+    if coupled:  # the pairs (k, k) of every group: the columns' own weights
+        rows, cols = class_pairs(group_size)
+        same = np.arange(len(l2_reg_strength) // group_size)[:, None] * len(rows)
+        same = (same + np.flatnonzero(rows == cols)).ravel()
+        first, second, total = first[same], second[same], total[same]
+    raw = second  # about the shift: exactly zero for a constant column
+    if not fit_intercept:
+        centre = -shift  # moments about zero
+    else:
+        if mean is None:  # the weighted mean of the rows (all columns' weights)
+            mean = shift + first.sum(axis=0) / total.sum()
+        centre = mean - shift
+    # Moments about the centre from moments about the shift; the shift is
+    # a row of X, so this never cancels catastrophically for features with
+    # a large offset (a timestamp, say).
+    second = second - 2 * centre * first + centre**2 * total[:, None]
+    if group_size > 1 and len(total) > 1:
+        second, raw, total = (group_mean(a, group_size) for a in (second, raw, total))
+    # A feature is flat when its centred moment vanishes next to its
+    # moment about the shift (exactly zero for a constant column, whatever
+    # its value): features of 1e-150 are scaled, not frozen.
+    diagonal = np.where(second > 64 * eps * raw, second, 0) + l2_reg_strength[:, None]
+    positive = diagonal > 0
+    scale = np.where(positive, 1 / np.sqrt(np.where(positive, diagonal, 1)), 0)
+    curved = total > 0
+    intercept_scale = np.where(curved, 1 / np.sqrt(np.where(curved, total, 1)), 1)
+    return mean, scale, intercept_scale

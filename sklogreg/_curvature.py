@@ -6,11 +6,13 @@ Hessian; on unscaled or correlated features the rest of it still leaves
 L-BFGS many iterations to learn. Where the features are few, the solver
 starts its curvature memory from the inverse of that Hessian itself,
 
-    B = J^T [X - mean, 1]^T W [X - mean, 1] J + diag(l2_reg_strength * scale^2, 0) + r I
+    B = (1 + r) diag(B_0) + offdiag(B_0),
+    B_0 = J^T [X - mean, 1]^T W [X - mean, 1] J + diag(l2_reg_strength * scale^2, 0)
 
 in ``theta`` (``J`` the Jacobi map of :class:`Coordinates`, ``W`` the row
 weights the scaling uses: the bound at a cold start, the curvature at the
-point from a warm start or a rescale; ``r`` a small ridge), instead of the
+point from a warm start or a rescale; ``r`` a small ridge relative to each
+diagonal entry, so ``B^-1`` maps the same in any diagonal scaling), instead of the
 identity: always for BFGS (:mod:`sklogreg._bfgs`), for L-BFGS only where
 ``B`` is ill-conditioned. There is one ``B`` per column; a softmax group's
 columns share one, from the mean of their weights, except at a rescale,
@@ -73,7 +75,8 @@ _SAMPLE_ROWS_MAX = 64
 # 50,000 x 200 or 100,000 x 200 (0.6-1.2 passes). Dense X on the host only
 # (see scaling_moments).
 _FLOPS_PER_ENTRY = 16
-# A ridge of this much of the mean diagonal bounds the condition number:
+# A ridge of this much of each diagonal entry bounds the condition number of
+# the Jacobi-scaled matrix, whatever the scaling it is built in:
 # rounding in the matrix, amplified by it, would otherwise make fits of the
 # same data in two layouts (weights, or repeated rows) differ by 1e-6.
 _RIDGE = 1e-4
@@ -264,7 +267,7 @@ def inverse_curvature(
     # Frozen coordinates (scale 0) stay out of it: identity there.
     diagonal = np.einsum("kii->ki", curvature)  # a view: it writes into curvature
     diagonal += penalty + (jacobian == 0)
-    diagonal += _RIDGE / diagonal.shape[1] * diagonal.sum(axis=1, keepdims=True)
+    diagonal *= 1 + _RIDGE
     if gate:
         # The eigenvalues give the condition number; only where it is large
         # is the inverse worth its cost.
@@ -273,13 +276,18 @@ def inverse_curvature(
             values[:, -1] < _ILL_CONDITIONED * values[:, 0]
         ):
             return None
-    else:
+    # Inverted with a unit diagonal: the same inverse, to rounding, in any
+    # diagonal scaling of theta (a refresh keeps the scaling it has).
+    unit = 1 / np.sqrt(np.where(diagonal > 0, diagonal, 1))
+    curvature = unit[:, :, None] * curvature * unit[:, None, :]
+    if not gate:
         try:  # the cheapest test of positive definiteness
             np.linalg.cholesky(curvature)
         except np.linalg.LinAlgError:
             return None
     inverses = np.linalg.inv(curvature)
-    return (inverses + np.transpose(inverses, (0, 2, 1))) / 2
+    inverses = (inverses + np.transpose(inverses, (0, 2, 1))) / 2
+    return unit[:, :, None] * inverses * unit[:, None, :]
 
 
 def _bordered(moments, mean):

@@ -111,9 +111,10 @@ class Objective:
 
     def group_max(self, per_column):
         """Host ``(n_columns,)`` -> ``(n_groups,)`` maxima."""
+        per_column = np.asarray(per_column)
         if self.group_size == 1:
-            return np.asarray(per_column)
-        return np.asarray(per_column).reshape(-1, self.group_size).max(axis=1)
+            return per_column
+        return per_column.reshape(-1, self.group_size).max(axis=1)
 
     def params_dot(self, a, b):
         """Host ``sum_j a_kj b_kj`` of parameter-side ``(n_columns, m)`` arrays,
@@ -194,9 +195,10 @@ class Objective:
         """Host infinity norm of parameter-side ``(n_columns, m)`` rows per
         group, with ``intercept`` where one is fitted."""
         bk, pxp = self.backend, self.backend.pxp
+        peak = pxp.max(pxp.abs(coef), axis=1)
         if self.fit_intercept and intercept is not None:
-            coef = pxp.concat([coef, intercept[:, None]], axis=1)
-        return self.group_max(bk.host(pxp.max(pxp.abs(coef), axis=1)))
+            peak = pxp.maximum(peak, pxp.abs(intercept))
+        return self.group_max(bk.host(peak))
 
     def penalty_along(self, coef, coef_direction):
         """Host ``[coef . d, d . d]`` per column, shape ``(n_columns, 2)``: all

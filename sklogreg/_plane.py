@@ -68,7 +68,7 @@ def plane_step(
     """
     direction, coef_direction, raw_a, slope_a = along
     step, raw_b = previous
-    coef_step = coordinates.to_coef(step)[0]
+    coef_step = coordinates.coef(step)
     curvature = objective.curvature_in_plane(
         proba, raw_a, raw_b, coef_direction, coef_step, scratch
     )

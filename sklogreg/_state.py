@@ -196,7 +196,7 @@ class SolverState:
             self.backward = objective.backward(residual)
             # Nobody holds the residual after its product: per-row scratch.
             self.scratch = residual
-        self.coef, _ = self.coordinates.to_coef(self.theta)
+        self.coef = self.coordinates.coef(self.theta)
         self.grad_coef, self.grad_intercept, self.grad_norm = objective.gradient(
             self.coef, self.raw_gradient, self.backward
         )
@@ -290,21 +290,28 @@ class SolverState:
     def rescale(self, n_iter):
         """Sharpen the diagonal scaling with the curvature here; restart directions."""
         self.rescaled_at = n_iter
-        self.last_raw_step = None  # its step is in the old coordinates
         objective, bk = self.objective, self.backend
-        coef, intercept = (bk.host(a) for a in self.coordinates.to_coef(self.theta))
         # Softmax groups' whole curvature (built only where it is affordable).
         coupled = None
         if objective.group_size > 1:
             coupled = functools.partial(objective.curvature_pairs, self.proba)
+        # With the whole inverse curvature, BFGS takes the same steps in any
+        # scaling: only that matrix is re-derived, and the iterate keeps its
+        # coordinates.
+        keep = self.coordinates.inverse is not None
+        if not keep:
+            self.last_raw_step = None  # its step is in the old coordinates
+            coef, intercept = (bk.host(a) for a in self.coordinates.to_coef(self.theta))
         self.coordinates = self.coordinates.rescaled(
             objective.X,
             objective.scaling_weights(self.proba),
             objective.l2_reg_strength,
             group_size=objective.group_size,
             coupled_weights=coupled,
+            keep_scales=keep,
         )
-        self.theta = self.coordinates.from_coef(coef, intercept)
-        # The same point: only the gradient's coordinates change.
-        self.gradient = self.coordinates.pullback(self.grad_coef, self.grad_intercept)
+        if not keep:
+            self.theta = self.coordinates.from_coef(coef, intercept)
+            # The same point: only the gradient's coordinates change.
+            self.gradient = self.coordinates.pullback(self.grad_coef, self.grad_intercept)
         self.directions.forget()
