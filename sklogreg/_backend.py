@@ -210,7 +210,9 @@ class Backend:
         """
         n_samples = X.shape[0]
         n_rows = min(n_rows, self._row_chunks[0] if self._lazy else n_samples)
-        return np.linspace(0, n_samples - 1, n_rows).round().astype(np.intp)
+        # np.linspace's values without its Python-level checks (30 us on wine).
+        step = (n_samples - 1) / max(n_rows - 1, 1)
+        return np.rint(np.arange(n_rows) * step).astype(np.intp)
 
     def rows_at(self, a, index):
         """The rows ``index`` (host indices) of a row-side array or CSR ``X``."""

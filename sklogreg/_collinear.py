@@ -81,7 +81,7 @@ def null_directions(X, backend, *, fit_intercept):
     if fit_intercept:
         sample = sample - sample[0]
     # A column the sample sees as constant cannot be judged from it.
-    seen = np.flatnonzero(np.any(sample != 0, axis=0))
+    seen = np.flatnonzero((sample != 0).any(axis=0))
     if len(seen) < 2:
         return None
     candidates = _sample_null_space(sample[:, seen] / norms[seen], rtol)

@@ -46,8 +46,9 @@ def iterate(state, result, learning_rate):
         )
         state.scratch = None  # written over
     args = (objective, state.coef, state.raw, state.proba, coef_direction, raw_direction)
+    state.moved = None
     if learning_rate is None:
-        step_size, change = line_search(
+        step_size, change, state.moved = line_search(
             *args, slope, max_step=_STALE_STEP, curvature=curvature
         )
         state.stalled, state.step_size = step_size == 0, step_size

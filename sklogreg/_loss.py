@@ -54,13 +54,15 @@ class BinaryLoss:
         """Per-row losses, ``(n_samples, n_groups)``."""
         return _special.softplus(self.flip * raw_prediction, self.xp)
 
-    def gradient(self, raw_prediction):
-        """Per-row derivatives wrt ``raw_prediction``, and the probabilities.
+    def gradient(self, raw_prediction, proba=None):
+        """Per-row derivatives wrt ``raw_prediction``, and the probabilities
+        (``proba``: those at ``raw_prediction``, if known).
 
         ``proba`` is the probability of the label other than the target; the
         other methods take it instead of recomputing it.
         """
-        proba = _special.expit(self.flip * raw_prediction, self.xp, own=True)
+        if proba is None:
+            proba = _special.expit(self.flip * raw_prediction, self.xp, own=True)
         return self.flip * proba, proba
 
     def hessian_diagonal(self, proba, out=None):
@@ -108,11 +110,17 @@ class BinaryLoss:
             rows *= weights
         return rows
 
-    def change(self, raw_prediction, proba, raw_displacement, largest=None):
+    def change(
+        self, raw_prediction, proba, raw_displacement, largest=None, with_proba=False
+    ):
         """Per-row ``loss(raw + displacement) - loss(raw)``, accurate even when tiny.
 
         ``largest``: a bound on ``|raw_displacement|``, if known (host float).
+        With ``with_proba``, also the probabilities at ``raw + displacement``
+        where they come cheaper than afresh: never here (None).
         """
+        if with_proba:
+            return self.change(raw_prediction, proba, raw_displacement, largest), None
         xp = self.xp
         dU = self.flip * raw_displacement
         if _small(raw_displacement, largest, self.backend):
@@ -183,9 +191,11 @@ class MultinomialLoss:
         log_proba = _special.log_softmax(self._blocks(raw_prediction), self.xp)
         return -self._group_sum(self._columns(log_proba) * self.Y)
 
-    def gradient(self, raw_prediction):
-        """Per-row derivatives wrt ``raw_prediction``, and the probabilities."""
-        proba = self._columns(_special.softmax(self._blocks(raw_prediction), self.xp))
+    def gradient(self, raw_prediction, proba=None):
+        """Per-row derivatives wrt ``raw_prediction``, and the probabilities
+        (``proba``: those at ``raw_prediction``, if known)."""
+        if proba is None:
+            proba = self._columns(_special.softmax(self._blocks(raw_prediction), self.xp))
         return proba - self.Y, proba
 
     def hessian_diagonal(self, proba):
@@ -198,26 +208,46 @@ class MultinomialLoss:
         mean = self._group_sum(weighted)
         return self._group_sum(weighted * raw_direction) - mean**2
 
-    def change(self, raw_prediction, proba, raw_displacement, largest=None):
+    def change(
+        self, raw_prediction, proba, raw_displacement, largest=None, with_proba=False
+    ):
         """Per-row ``loss(raw + displacement) - loss(raw)``, accurate even when tiny.
 
         ``largest``: a bound on ``|raw_displacement|``, if known (host float).
+        With ``with_proba``, also the probabilities at ``raw + displacement``,
+        ``p e^D / sum_k p_k e^D_k`` from the sums the change takes (two
+        operations, where a softmax takes an exponential and four more), or
+        None where the displacement is large (see :meth:`gradient`).
         """
         xp = self.xp
         target = self._group_sum(raw_displacement * self.Y)
         if _small(raw_displacement, largest, self.backend):  # the usual case
             weighted = xp.expm1(raw_displacement)
             weighted *= proba
-            change = _special.overwrite(xp.log1p, self._group_sum(weighted))
+            sums = self._group_sum(weighted)
+            if not with_proba:
+                change = _special.overwrite(xp.log1p, sums)
+                change -= target
+                return change
+            change = xp.log1p(sums)
             change -= target
-            return change
+            # p (1 + expm1(D)), in weighted's memory, over its own sum: not
+            # 1 + sums, which would pass on the error of sum p = 1 amplified
+            # by e^c where all of a row's D are near -c.
+            moved = _special.into(weighted, np.add, weighted, proba)
+            if self._ones is not None:
+                return change, moved / self._group_sum(moved)
+            return change, self._columns(
+                self._blocks(moved) / self._group_sum(moved)[..., None]
+            )
         D = self._blocks(raw_displacement)
         large = _special.max_last(xp.abs(D), xp) > _LARGE_STEP
         small_D = self._columns(xp.where(xp.abs(D) > _LARGE_STEP, 0.0, D))
         small = xp.log1p(self._group_sum(proba * xp.expm1(small_D)))
         Z = self._blocks(raw_prediction)
         exact = _special.logsumexp(Z + D, xp) - _special.logsumexp(Z, xp)
-        return xp.where(large, exact[..., 0], small) - target
+        change = xp.where(large, exact[..., 0], small) - target
+        return (change, None) if with_proba else change
 
 
 def _small(raw_displacement, largest, backend):

@@ -231,22 +231,28 @@ class Objective:
         pairs = self.backend.vecdots([(coef_a, coef_a), (coef_a, coef_b), (coef_b, coef_b)])
         return loss.T + self.group_sum((self.l2_reg_strength * pairs).T)
 
-    def change(self, raw, proba, step_size, raw_direction, penalty, largest=None):
+    def change(
+        self, raw, proba, step_size, raw_direction, penalty, largest=None, with_proba=False
+    ):
         """``f(coef + t d) - f(coef)`` per group for steps ``t = step_size``
         (per group) along a direction, free of cancellation.
 
         ``raw_direction``: ``X d^T`` plus the intercept's direction;
         ``penalty``: :meth:`penalty_along` of ``d``; ``largest``: a bound on
-        ``|t raw_direction|``, if known (host float).
+        ``|t raw_direction|``, if known (host float). With ``with_proba``,
+        also the loss's probabilities after the steps, or None (see the
+        loss's ``change``).
         """
         t = self.spread_host(step_size)
         # Unit steps (the plane's Newton steps) move by the direction itself.
         unit = (t == 1).all()
         raw_step = raw_direction if unit else self.backend.params(t) * raw_direction
-        loss = self.weighted_sum(self.loss.change(raw, proba, raw_step, largest))
-        return loss + self.group_sum(
+        rows = self.loss.change(raw, proba, raw_step, largest, with_proba=with_proba)
+        rows, moved = rows if with_proba else (rows, None)
+        change = self.weighted_sum(rows) + self.group_sum(
             self.l2_reg_strength * t * (penalty[:, 0] + 0.5 * t * penalty[:, 1])
         )
+        return (change, moved) if with_proba else change
 
     def scaling_weights(self, proba=None):
         """Row weights of the solver's scaling: the sample weights times the

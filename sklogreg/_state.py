@@ -51,14 +51,15 @@ class Start(NamedTuple):
         return cls(raw, raw_gradient, proba, objective.backward(residual))
 
     @staticmethod
-    def rows_at(objective, raw):
+    def rows_at(objective, raw, proba=None):
         """The row side of :meth:`at`, without its pass over ``X``: ``raw``,
-        the loss's derivatives and probabilities there, and the residual
+        the loss's derivatives and probabilities there (``proba``, if
+        known), and the residual
         (:meth:`~sklogreg._objective.Objective.residual`) whose product
         with ``X`` completes the start."""
         # One persist (Dask) for the predictions and what the loss derives from them.
         bk, loss = objective.backend, objective.loss
-        raw, raw_gradient, proba = bk.keep(raw, *loss.gradient(raw))
+        raw, raw_gradient, proba = bk.keep(raw, *loss.gradient(raw, proba))
         return raw, raw_gradient, proba, objective.residual(raw_gradient)
 
     def take(self, backend, columns):
@@ -181,6 +182,13 @@ class SolverState:
         self.last_raw_step, self.plane = None, plane
         # A row-side array nobody holds (NumPy: written over), or None.
         self.scratch = None
+        # The probabilities the last step's line search derived
+        # (:class:`~sklogreg._steps.Moved`, or None), and how far the steps
+        # since the last probabilities computed afresh moved the raw
+        # predictions at most, in total.
+        self.moved, self.moved_by = None, 0.0
+        finfo = np.finfo(self.backend.host_dtype)
+        self._derived_reach = float(np.log(finfo.eps / finfo.tiny))
         self.last_change = np.zeros(objective.n_groups)  # of the objective, by that step
 
     def evaluate(self):
@@ -191,7 +199,7 @@ class SolverState:
             self._start = None
         else:
             self.raw, self.raw_gradient, self.proba, residual = Start.rows_at(
-                objective, self.raw
+                objective, self.raw, self._derived_proba()
             )
             self.backward = objective.backward(residual)
             # Nobody holds the residual after its product: per-row scratch.
@@ -201,6 +209,26 @@ class SolverState:
             self.coef, self.raw_gradient, self.backward
         )
         self.gradient = self.coordinates.pullback(self.grad_coef, self.grad_intercept)
+
+    def _derived_proba(self):
+        """The line search's probabilities at the iterate, or None (then a
+        softmax of ``raw`` gives them afresh).
+
+        Derived step after step, they carry the rounding of each step, as
+        ``raw`` does; but a probability that underflowed to zero stays zero,
+        where one computed afresh grows again with its raw prediction. A
+        probability that underflowed (below ``tiny``) grows by at most ``e^{2m}``
+        in steps that move the raw predictions by at most ``m`` (the
+        normalizer moves by as much), so derived ones serve until the steps
+        since the last fresh softmax add up to ``m = log(eps / tiny) / 2``:
+        any probability lost to underflow is then below ``eps``.
+        """
+        moved, self.moved = self.moved, None
+        if moved is not None and self.moved_by + moved.largest <= self._derived_reach / 2:
+            self.moved_by += moved.largest
+            return moved.proba
+        self.moved_by = 0.0
+        return None
 
     def first_value(self):
         """The objective per group at the first iterate (after :meth:`evaluate`)."""
@@ -245,7 +273,7 @@ class SolverState:
             self.last_step = bk.take(self.last_step, columns, axis=0)
         if self.last_raw_step is not None:
             (self.last_raw_step,) = bk.keep(bk.take(self.last_raw_step, columns, axis=1))
-        self.scratch = None  # of the old columns
+        self.scratch = self.moved = None  # of the old columns
         self.directions.take(bk, columns, keep)
 
     def moved_little(self, tol):

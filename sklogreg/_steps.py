@@ -8,12 +8,27 @@ prediction is linear in the coefficients, so ``raw + t * raw_direction`` is
 the raw prediction at every trial.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 _ARMIJO = 1e-4
 _MAX_HALVINGS = 60
 # A step may change a raw prediction by at most this, or by its own size.
 _TRUST = 4.0
+
+
+class Moved(NamedTuple):
+    """The loss's probabilities after an accepted step, derived from those
+    before it (see the loss's ``change``), and ``largest``, a bound on how
+    far the step moved any raw prediction."""
+
+    proba: object
+    largest: float
+
+
+def _moved(proba, largest):
+    return None if proba is None else Moved(proba, largest)
 
 
 def line_search(
@@ -39,6 +54,8 @@ def line_search(
     step_size, change : ndarray of shape (n_groups,)
         The accepted step sizes and the objective's change; a group where no
         step decreases the objective (rounding dominates) gets ``0`` and ``0``.
+    moved : Moved or None
+        The probabilities after the steps, where the last trial derived them.
     """
     if objective.n_groups == 1 and isinstance(raw_direction, np.ndarray):
         along = (coef_direction, raw_direction, slope)
@@ -57,12 +74,14 @@ def line_search(
     step_size = trusted_step(raw, raw_direction, objective, step_size, peak)
     for _ in range(_MAX_HALVINGS):
         largest = float((step_size * peak).max())
-        change = objective.change(raw, proba, step_size, raw_direction, penalty, largest)
+        change, moved = objective.change(
+            raw, proba, step_size, raw_direction, penalty, largest, with_proba=True
+        )
         bad = ~(change <= _ARMIJO * step_size * slope)
         if not bad.any():
-            return step_size, change
+            return step_size, change, _moved(moved, largest)
         step_size = np.where(bad, 0.5 * step_size, step_size)
-    return np.where(bad, 0.0, step_size), np.where(bad, 0.0, change)
+    return np.where(bad, 0.0, step_size), np.where(bad, 0.0, change), None
 
 
 def _one_group(
@@ -90,12 +109,13 @@ def _one_group(
     for _ in range(_MAX_HALVINGS):
         # A unit step (the plane's Newton step) moves by the direction itself.
         displacement = raw_direction if step == 1 else step * raw_direction
-        change = float(weight @ loss.change(raw, proba, displacement, step * peak)[:, 0])
-        change += alpha * step * (along + 0.5 * step * square)
+        largest = step * peak
+        rows, moved = loss.change(raw, proba, displacement, largest, with_proba=True)
+        change = float(weight @ rows[:, 0]) + alpha * step * (along + 0.5 * step * square)
         if change <= _ARMIJO * step * slope[0]:
-            return np.array([step]), np.array([change])
+            return np.array([step]), np.array([change]), _moved(moved, largest)
         step *= 0.5
-    return np.zeros(1), np.zeros(1)
+    return np.zeros(1), np.zeros(1), None
 
 
 def trusted_step(raw, raw_direction, objective, step_size, peak):

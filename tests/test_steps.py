@@ -8,9 +8,10 @@ give the same step and change, in each of the line search's branches.
 
 import numpy as np
 import pytest
+from scipy import special
 
 from sklogreg._backend import Backend
-from sklogreg._loss import BinaryLoss, MultinomialLoss
+from sklogreg._loss import _LARGE_STEP, BinaryLoss, MultinomialLoss
 from sklogreg._objective import Objective
 from sklogreg._steps import _TRUST, line_search
 
@@ -62,7 +63,27 @@ def _search(
     found = line_search(
         objective, coef, raw, proba, coef_direction, raw_direction, slope, max_step
     )
-    return found, newton, np.abs(raw_direction).max()
+    _check_moved(objective, raw, raw_direction, *found)
+    return found[:2], newton, np.abs(raw_direction).max()
+
+
+def _check_moved(objective, raw, raw_direction, step_size, change, moved):
+    """The probabilities the search derived for the accepted steps are
+    SciPy's softmax at the moved predictions, and ``moved.largest`` bounds
+    how far any prediction moved; none are derived for binary losses, where
+    no step is taken or where a prediction moved by more than _LARGE_STEP."""
+    K = objective.group_size
+    displacement = np.repeat(step_size, K) * raw_direction
+    if moved is None:
+        assert (
+            not isinstance(objective.loss, MultinomialLoss)
+            or not step_size.all()
+            or np.abs(displacement).max() > _LARGE_STEP
+        )
+        return
+    expected = special.softmax((raw + displacement).reshape(N, -1, K), axis=2)
+    np.testing.assert_allclose(moved.proba, expected.reshape(N, -1), rtol=1e-12, atol=1e-15)
+    assert np.abs(displacement).max() <= moved.largest * (1 + 1e-12)
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
