@@ -116,28 +116,32 @@ class BinaryLoss:
         """Per-row ``loss(raw + displacement) - loss(raw)``, accurate even when tiny.
 
         ``largest``: a bound on ``|raw_displacement|``, if known (host float).
-        With ``with_proba``, also the probabilities at ``raw + displacement``
-        where they come cheaper than afresh: never here (None).
+        With ``with_proba``, also the probabilities at ``raw + displacement``,
+        ``p e^dU / (1 + p expm1(dU))`` from the change's own terms, or None
+        where the displacement is large.
         """
-        if with_proba:
-            return self.change(raw_prediction, proba, raw_displacement, largest), None
         xp = self.xp
         dU = self.flip * raw_displacement
         if _small(raw_displacement, largest, self.backend):
             # The usual case, log1p(p expm1(dU)), in dU's memory where it can.
             change = _special.overwrite(xp.expm1, dU)
             change *= proba
-            return _special.overwrite(xp.log1p, change)
+            if not with_proba:
+                return _special.overwrite(xp.log1p, change)
+            moved = proba + change
+            moved /= 1 + change
+            return _special.overwrite(xp.log1p, change), moved
         large = xp.abs(dU) > _LARGE_STEP
         small = xp.log1p(proba * xp.expm1(xp.where(large, 0.0, dU)))
         if isinstance(small, np.ndarray):  # the plain difference on the large rows only
             at = np.nonzero(large)
             U = self.flip[at] * raw_prediction[at]
             small[at] = _special.softplus(U + dU[at], np) - _special.softplus(U, np)
-            return small
+            return (small, None) if with_proba else small
         U = self.flip * raw_prediction
         exact = _special.softplus(U + dU, xp) - _special.softplus(U, xp)
-        return xp.where(large, exact, small)
+        change = xp.where(large, exact, small)
+        return (change, None) if with_proba else change
 
 
 class MultinomialLoss:

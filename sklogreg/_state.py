@@ -8,6 +8,7 @@ as it stops. The loop that moves the state is :mod:`sklogreg._solver`'s.
 """
 
 import functools
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -17,6 +18,8 @@ import numpy as np
 # _MIN_RESCALE_GAP iterations of the last one.
 _STALE_STEP = 32.0
 _MIN_RESCALE_GAP = 5
+# See SolverState._derived_proba.
+_DERIVED_BUDGET = 32.0
 
 #: Why a group stopped: its gradient norm met ``tol``; ``max_iter`` ran out;
 #: no step decreased the objective any more (rounding dominates); a fixed
@@ -183,12 +186,9 @@ class SolverState:
         # A row-side array nobody holds (NumPy: written over), or None.
         self.scratch = None
         # The probabilities the last step's line search derived
-        # (:class:`~sklogreg._steps.Moved`, or None), and how far the steps
-        # since the last probabilities computed afresh moved the raw
-        # predictions at most, in total.
-        self.moved, self.moved_by = None, 0.0
-        finfo = np.finfo(self.backend.host_dtype)
-        self._derived_reach = float(np.log(finfo.eps / finfo.tiny))
+        # (:class:`~sklogreg._steps.Moved`, or None), and the sum of
+        # e^largest over the steps since the last ones computed afresh.
+        self.moved, self.derived = None, 0.0
         self.last_change = np.zeros(objective.n_groups)  # of the objective, by that step
 
     def evaluate(self):
@@ -211,23 +211,27 @@ class SolverState:
         self.gradient = self.coordinates.pullback(self.grad_coef, self.grad_intercept)
 
     def _derived_proba(self):
-        """The line search's probabilities at the iterate, or None (then a
-        softmax of ``raw`` gives them afresh).
+        """The line search's probabilities at the iterate, or None (then the
+        loss computes them afresh from ``raw``).
 
-        Derived step after step, they carry the rounding of each step, as
-        ``raw`` does; but a probability that underflowed to zero stays zero,
-        where one computed afresh grows again with its raw prediction. A
-        probability that underflowed (below ``tiny``) grows by at most ``e^{2m}``
-        in steps that move the raw predictions by at most ``m`` (the
-        normalizer moves by as much), so derived ones serve until the steps
-        since the last fresh softmax add up to ``m = log(eps / tiny) / 2``:
-        any probability lost to underflow is then below ``eps``.
+        Derived from the previous ones, ``p e^D`` as ``p + p expm1(D)``,
+        they lose up to ``e^-D`` times the dtype's rounding to cancellation
+        where ``D < 0``, and a probability that underflowed to zero stays
+        zero, where one computed afresh grows again with its raw prediction
+        (by up to ``e^2|D|`` a step: the normalizer moves too). So they serve
+        while the steps since the last fresh ones have a sum of ``e^m`` of
+        at most ``_DERIVED_BUDGET``, ``m`` the largest ``|D|`` of a step: the
+        rounding stays within about a hundred times the dtype's, and a
+        probability lost to underflow grew to at most ``tiny e^64``, below
+        float32's eps (7e-11).
         """
         moved, self.moved = self.moved, None
-        if moved is not None and self.moved_by + moved.largest <= self._derived_reach / 2:
-            self.moved_by += moved.largest
-            return moved.proba
-        self.moved_by = 0.0
+        if moved is not None:
+            derived = self.derived + math.exp(moved.largest)
+            if derived <= _DERIVED_BUDGET:
+                self.derived = derived
+                return moved.proba
+        self.derived = 0.0
         return None
 
     def first_value(self):

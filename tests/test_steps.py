@@ -69,19 +69,19 @@ def _search(
 
 def _check_moved(objective, raw, raw_direction, step_size, change, moved):
     """The probabilities the search derived for the accepted steps are
-    SciPy's softmax at the moved predictions, and ``moved.largest`` bounds
-    how far any prediction moved; none are derived for binary losses, where
-    no step is taken or where a prediction moved by more than _LARGE_STEP."""
+    SciPy's at the moved predictions (the softmax, or for a binary loss the
+    sigmoid of the other label), and ``moved.largest`` bounds how far any
+    prediction moved; none are derived where no step is taken or where a
+    prediction moved by more than _LARGE_STEP."""
     K = objective.group_size
     displacement = np.repeat(step_size, K) * raw_direction
     if moved is None:
-        assert (
-            not isinstance(objective.loss, MultinomialLoss)
-            or not step_size.all()
-            or np.abs(displacement).max() > _LARGE_STEP
-        )
+        assert not step_size.all() or np.abs(displacement).max() > _LARGE_STEP
         return
-    expected = special.softmax((raw + displacement).reshape(N, -1, K), axis=2)
+    if K == 1:
+        expected = special.expit(objective.loss.flip * (raw + displacement))
+    else:
+        expected = special.softmax((raw + displacement).reshape(N, -1, K), axis=2)
     np.testing.assert_allclose(moved.proba, expected.reshape(N, -1), rtol=1e-12, atol=1e-15)
     assert np.abs(displacement).max() <= moved.largest * (1 + 1e-12)
 
