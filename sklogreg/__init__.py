@@ -4,7 +4,7 @@ from ._cv import ScratchLogisticRegressionCV
 from ._estimator import ScratchLogisticRegression
 from ._inference import PerfectSeparationWarning
 
-__version__ = "0.6.0"
+__version__ = "0.6.1"
 __all__ = [
     "PerfectSeparationWarning",
     "ScratchLogisticRegression",
