@@ -9,11 +9,12 @@ only the direction and the step differ (:mod:`sklogreg._directions`,
   matrix is small) in centred and scaled coordinates
   (:mod:`sklogreg._coordinates`), each step by a Newton-started line
   search; with BFGS's whole matrix on binary groups, each direction joined
-  with the previous step (:mod:`sklogreg._plane`). The scaling is
+  with the previous step (:mod:`sklogreg._plane`). The scaling (where the
+  coordinates hold BFGS's whole inverse curvature, that matrix alone) is
   re-derived from the curvature at the current point every
-  ``_RESCALE_EVERY`` iterations (every ``_REFRESH_EVERY`` on tiny problems,
-  with the whole inverse curvature), or sooner when step sizes far from one
-  show it stale; the direction's memory restarts with it.
+  ``_RESCALE_EVERY`` iterations (every ``_REFRESH_EVERY`` on tiny problems),
+  or sooner when step sizes far from one show it stale; the direction's
+  memory restarts with it.
 
 An iteration costs two passes over ``X``: ``R^T X`` for the gradient and
 ``X d`` for the raw prediction's change along the direction ``d``, which the
@@ -102,9 +103,10 @@ def solve(
     directions : SteepestDescent, LBFGS or BFGS
         Chooses the search directions (:mod:`sklogreg._directions`).
     rescale_every : int or None
-        Re-derive the diagonal scaling (and the whole inverse curvature, if
-        the coordinates have it) every ``rescale_every`` iterations, or
-        sooner when step sizes show it stale; None: never.
+        Re-derive the coordinates at the current curvature (see
+        :meth:`~sklogreg._state.SolverState.rescale`) every
+        ``rescale_every`` iterations, or sooner when step sizes show them
+        stale; None: never.
     confirm : bool
         Stop only on a confirmed certificate (see ``tol``).
     settle : bool

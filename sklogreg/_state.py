@@ -35,9 +35,12 @@ class Start(NamedTuple):
     ``backward`` their :meth:`~sklogreg._objective.Objective.backward`
     product, ``(R^T X, sum_i R_i)`` for the sample weights times
     ``raw_gradient``; ``loss`` the loss part of the objective per group
-    (host), or None. None of them depends on the penalty: a solve of the
-    same rows at another ``C`` may start where one ended
-    (:attr:`SolverResult.final`).
+    (host), or None; ``derived`` how much of the budget of derived
+    probabilities ``proba`` used (see :meth:`SolverState._derived_proba`;
+    0 where they were computed afresh). None of them depends on the
+    penalty: a solve of the same rows at another ``C`` may start where one
+    ended (:attr:`SolverResult.final`), and its chain of derived
+    probabilities goes on from there.
     """
 
     raw: object
@@ -45,6 +48,7 @@ class Start(NamedTuple):
     proba: object
     backward: tuple
     loss: np.ndarray = None
+    derived: float = 0.0
 
     @classmethod
     def at(cls, objective, raw):
@@ -70,7 +74,7 @@ class Start(NamedTuple):
         the row-side arrays' columns, the products' rows."""
         rows = (backend.take(a, columns, axis=1) for a in self[:3])
         backward = tuple(backend.take(a, columns, axis=0) for a in self.backward)
-        return Start(*rows, backward, self.loss)
+        return Start(*rows, backward, self.loss, self.derived)
 
 
 class SolverResult:
@@ -123,6 +127,7 @@ class SolverResult:
             *(bk.xp.concat([start[i] for start in starts], axis=1) for i in range(3)),
             tuple(bk.pxp.concat([start.backward[i] for start in starts]) for i in range(2)),
             np.concatenate([start.loss for start in starts])[order],
+            max(start.derived for start in starts),
         )
         return joined.take(bk, self._objective.columns(order))
 
@@ -195,8 +200,9 @@ class SolverState:
         """Derivatives at the iterate: per-row ones, the gradient and its norm."""
         objective = self.objective
         if self._start is not None:  # the caller's: no pass over X
-            self.raw, self.raw_gradient, self.proba, self.backward, self._loss = self._start
-            self._start = None
+            start, self._start = self._start, None
+            self.raw, self.raw_gradient, self.proba, self.backward, self._loss = start[:5]
+            self.derived = start.derived
         else:
             self.raw, self.raw_gradient, self.proba, residual = Start.rows_at(
                 objective, self.raw, self._derived_proba()
@@ -222,8 +228,9 @@ class SolverState:
         while the steps since the last fresh ones have a sum of ``e^m`` of
         at most ``_DERIVED_BUDGET``, ``m`` the largest ``|D|`` of a step: the
         rounding stays within about a hundred times the dtype's, and a
-        probability lost to underflow grew to at most ``tiny e^64``, below
-        float32's eps (7e-11).
+        probability lost to underflow grew to at most ``tiny e^64`` (7e-11
+        in float32, whose eps is 1.2e-7). The budget carries over to a
+        solve that starts where another stopped (:attr:`Start.derived`).
         """
         moved, self.moved = self.moved, None
         if moved is not None:
@@ -248,7 +255,9 @@ class SolverState:
 
     def _current(self, loss=None):
         """:class:`Start` of the running groups at the iterate."""
-        return Start(self.raw, self.raw_gradient, self.proba, self.backward, loss)
+        return Start(
+            self.raw, self.raw_gradient, self.proba, self.backward, loss, self.derived
+        )
 
     def drop(self, done):
         """Keep only the groups not ``done`` (a mask over the running ones)."""
@@ -320,30 +329,38 @@ class SolverState:
         return since >= _MIN_RESCALE_GAP and bool((off & (self.step_size > 0)).any())
 
     def rescale(self, n_iter):
-        """Sharpen the diagonal scaling with the curvature here; restart directions."""
+        """Sharpen the coordinates with the curvature here; restart directions.
+
+        Where they hold BFGS's whole inverse curvature (not one only kept
+        where the curvature is ill-conditioned), only that matrix is
+        re-derived: BFGS from it takes the same steps in any diagonal
+        scaling, so the scaling and the iterate's coordinates stay. Else, or
+        where the matrix is not positive definite here, the diagonal scaling
+        is re-derived too.
+        """
         self.rescaled_at = n_iter
-        objective, bk = self.objective, self.backend
+        objective, coordinates = self.objective, self.coordinates
         # Softmax groups' whole curvature (built only where it is affordable).
         coupled = None
         if objective.group_size > 1:
             coupled = functools.partial(objective.curvature_pairs, self.proba)
-        # With the whole inverse curvature, BFGS takes the same steps in any
-        # scaling: only that matrix is re-derived, and the iterate keeps its
-        # coordinates.
-        keep = self.coordinates.inverse is not None
-        if not keep:
-            self.last_raw_step = None  # its step is in the old coordinates
-            coef, intercept = (bk.host(a) for a in self.coordinates.to_coef(self.theta))
-        self.coordinates = self.coordinates.rescaled(
+        rescaled = functools.partial(
+            coordinates.rescaled,
             objective.X,
             objective.scaling_weights(self.proba),
             objective.l2_reg_strength,
             group_size=objective.group_size,
             coupled_weights=coupled,
-            keep_scales=keep,
         )
-        if not keep:
-            self.theta = self.coordinates.from_coef(coef, intercept)
-            # The same point: only the gradient's coordinates change.
-            self.gradient = self.coordinates.pullback(self.grad_coef, self.grad_intercept)
+        if coordinates.inverse is not None and coordinates.dense is True:
+            self.coordinates = rescaled(keep_scales=True)
+            if self.coordinates.inverse is not None:
+                self.directions.forget()
+                return
+        self.last_raw_step = None  # its step is in the old coordinates
+        coef, intercept = (self.backend.host(a) for a in coordinates.to_coef(self.theta))
+        self.coordinates = rescaled()
+        self.theta = self.coordinates.from_coef(coef, intercept)
+        # The same point: only the gradient's coordinates change.
+        self.gradient = self.coordinates.pullback(self.grad_coef, self.grad_intercept)
         self.directions.forget()

@@ -1,24 +1,25 @@
-"""Softmax probabilities derived step to step from the line search's sums.
+"""Probabilities derived step to step from the line search's own terms.
 
 After an accepted step the loop takes the probabilities the line search
-derived, ``p e^D / sum_k p_k e^D_k``, instead of a softmax of the raw
-prediction, until the steps since the last softmax have moved the
-predictions far enough that a probability lost to underflow could matter
-again. (The search's own result is checked against SciPy's softmax in
-``test_steps.py``.)
+derived, ``p e^D / sum_k p_k e^D_k`` (softmax) or ``p e^dU / (1 - p + p
+e^dU)`` (sigmoid), instead of computing them afresh from the raw
+prediction, until the steps since the last fresh ones could have cost them
+too much to rounding or to underflow (see ``SolverState._derived_proba``).
+The search's own result is checked against SciPy's in ``test_steps.py``.
 """
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_wine
+from sklearn.datasets import load_wine, make_classification
 from sklearn.preprocessing import StandardScaler
 
 from sklogreg import ScratchLogisticRegression, ScratchLogisticRegressionCV
 from sklogreg._backend import Backend
 from sklogreg._bfgs import BFGS
 from sklogreg._coordinates import Coordinates
+from sklogreg._loss import BinaryLoss, MultinomialLoss
 from sklogreg._multiclass import build_objective
-from sklogreg._state import SolverState
+from sklogreg._state import _DERIVED_BUDGET, SolverState
 from sklogreg._steps import Moved
 
 
@@ -101,3 +102,54 @@ def test_a_chain_of_derived_probabilities_ends_before_rounding_or_underflow_matt
         assert state._derived_proba() is None  # no step taken: afresh, and a new chain
     state.moved = Moved(proba, 5.0)
     assert state._derived_proba() is None
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_saturated_probability_moved_far_stays_finite(dtype):
+    """A misclassified row whose probability rounds to one (a score of 40,
+    or 20 in float32), moved back by up to the whole score: the change and
+    any derived probability stay finite, without a warning (the tests turn
+    warnings into errors); where ``1 + p expm1(dU)`` would round to zero the
+    change comes from the plain difference of two losses."""
+    X = np.zeros((3, 1), dtype=dtype)
+    loss = BinaryLoss(np.zeros((3, 1), dtype=dtype), Backend(X))
+    score = 40.0 if dtype == np.float64 else 20.0
+    raw = np.full((3, 1), score, dtype=dtype)
+    proba = loss.gradient(raw)[1]
+    assert np.all(proba == 1)
+    for move in (-0.5 * score, -0.9 * score, -score):
+        displacement = np.full((3, 1), move, dtype=dtype)
+        change, moved = loss.change(raw, proba, displacement, abs(move), with_proba=True)
+        expected = np.logaddexp(0, score + move) - np.logaddexp(0, score)
+        np.testing.assert_allclose(change, expected, rtol=1e-3)
+        assert moved is None or np.all(np.isfinite(moved))
+
+
+@pytest.mark.parametrize("multi_class", ["multinomial", "ovr"])
+def test_the_chain_goes_on_along_a_path_of_C(multi_class, monkeypatch):
+    """A path's solve at the next C starts from the probabilities where the
+    last one stopped, derived or not: the budget of their chain goes on, so
+    along 40 values of C (and the refit) the steps since the losses last
+    computed probabilities afresh never add up to more than it."""
+    X, y = make_classification(600, 20, n_informative=8, n_classes=3, random_state=0)
+    chain = [0.0]
+    derive = SolverState._derived_proba
+
+    def accounting(state):
+        moved = state.moved
+        proba = derive(state)
+        if proba is not None:
+            chain[0] += np.exp(moved.largest)
+            assert chain[0] <= _DERIVED_BUDGET
+        return proba
+
+    monkeypatch.setattr(SolverState, "_derived_proba", accounting)
+    for loss in (BinaryLoss, MultinomialLoss):
+
+        def fresh(self, raw, proba=None, gradient=loss.gradient):
+            if proba is None:
+                chain[0] = 0.0
+            return gradient(self, raw, proba)
+
+        monkeypatch.setattr(loss, "gradient", fresh)
+    ScratchLogisticRegressionCV(Cs=40, cv=3, multi_class=multi_class).fit(X, y)
