@@ -237,12 +237,11 @@ class MultinomialLoss:
             weighted = xp.expm1(raw_displacement)
             weighted *= proba
             sums = self._group_sum(weighted)
-            if not with_proba:
-                change = _special.overwrite(xp.log1p, sums)
-                change -= target
-                return change
-            change = xp.log1p(sums)
+            # The probabilities need the sums kept; else the change takes their memory.
+            change = xp.log1p(sums) if with_proba else _special.overwrite(xp.log1p, sums)
             change -= target
+            if not with_proba:
+                return change
             # p (1 + expm1(D)), in weighted's memory, over its own sum: not
             # 1 + sums, which would pass on the error of sum p = 1 amplified
             # by e^c where all of a row's D are near -c.

@@ -286,7 +286,7 @@ class SolverState:
             self.last_step = bk.take(self.last_step, columns, axis=0)
         if self.last_raw_step is not None:
             (self.last_raw_step,) = bk.keep(bk.take(self.last_raw_step, columns, axis=1))
-        self.scratch = self.moved = None  # of the old columns
+        self.scratch = None  # of the old columns
         self.directions.take(bk, columns, keep)
 
     def moved_little(self, tol):
